@@ -128,6 +128,8 @@ export interface LoadSummary {
   target: string;
   /** Requests per second asked for. */
   rate: number;
+  /** RFC 3339 time the first request was scheduled; charts place faults and rotations by it. */
+  startedAt?: string;
   durationMs: number;
   overall: LatencyStats;
   windows: LoadWindow[];
