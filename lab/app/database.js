@@ -1,0 +1,81 @@
+// The sample service's connection pool. A credential change opens a new
+// pool and drains the old one (it ends once its checked-out clients are
+// released), so requests in flight finish on the old credential. A query
+// that fails authentication re-reads the credentials once and retries on a
+// new pool: the mounted Secret may have changed before the watcher noticed.
+import pg from 'pg';
+
+// PostgreSQL SQLSTATE codes for a rejected login (errcodes.txt in the
+// PostgreSQL source: 28P01 invalid_password, 28000 invalid_authorization_specification).
+const AUTH_FAILURE_CODES = new Set(['28P01', '28000']);
+
+export function isAuthFailure(error) {
+  return Boolean(error && AUTH_FAILURE_CODES.has(error.code));
+}
+
+export class Database {
+  /**
+   * @param {{ host: string, port: number, database: string, loadCredentials: () => Promise<{username: string, password: string}>, log: (event: object) => void, poolSize?: number }} options
+   */
+  constructor(options) {
+    this.options = options;
+    this.pool = undefined;
+    this.generation = 0;
+    this.reloads = 0;
+    this.authRetries = 0;
+    this.username = undefined;
+  }
+
+  async open() {
+    const credentials = await this.options.loadCredentials();
+    this.#swap(credentials);
+  }
+
+  /** Opens a pool with freshly loaded credentials and drains the previous one. */
+  async reload(reason) {
+    const credentials = await this.options.loadCredentials();
+    this.reloads += 1;
+    this.#swap(credentials);
+    this.options.log({ msg: 'credentials reloaded', reason, username: credentials.username, generation: this.generation });
+  }
+
+  #swap(credentials) {
+    const previous = this.pool;
+    this.generation += 1;
+    this.username = credentials.username;
+    this.pool = new pg.Pool({
+      host: this.options.host,
+      port: this.options.port,
+      database: this.options.database,
+      user: credentials.username,
+      password: credentials.password,
+      max: this.options.poolSize ?? 5,
+      connectionTimeoutMillis: 5_000,
+      // Idle connections stay open so that after a password rotation the service
+      // keeps working on its authenticated sessions until the new Secret arrives.
+      idleTimeoutMillis: 0,
+    });
+    this.pool.on('error', (error) => this.options.log({ level: 'warn', msg: 'idle connection failed', error: error.message }));
+    if (previous) {
+      previous.end().catch((error) => this.options.log({ level: 'warn', msg: 'draining the old pool failed', error: error.message }));
+    }
+  }
+
+  /** Runs a query; on an authentication failure, reloads once and retries. */
+  async query(text, values) {
+    const pool = this.pool;
+    try {
+      return await pool.query(text, values);
+    } catch (error) {
+      if (!isAuthFailure(error)) throw error;
+      this.authRetries += 1;
+      // Another request may already have swapped the pool.
+      if (this.pool === pool) await this.reload(`authentication failed (${error.code})`);
+      return await this.pool.query(text, values);
+    }
+  }
+
+  async close() {
+    await this.pool?.end();
+  }
+}
