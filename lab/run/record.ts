@@ -87,6 +87,11 @@ export type LoadErrorKind = 'connect-timeout' | 'refused' | 'reset' | 'timeout' 
 export interface LatencyStats {
   requests: number;
   failed: number;
+  /**
+   * Arrivals never sent because the in-flight cap was reached (k6 calls them
+   * dropped_iterations). Not counted in `requests` or `failed`.
+   */
+  dropped?: number;
   byErrorKind: Partial<Record<LoadErrorKind, number>>;
   /** Milliseconds, measured from the scheduled send time. */
   p50: number;
