@@ -45,14 +45,20 @@ export function checkBlocks(context: FileContext, registry: ScenarioRegistry): v
   for (const { path, kind } of LIST_LOCATIONS) {
     const list = context.valueAt(path);
     if (!Array.isArray(list)) continue;
-    list.forEach((_, index) => checkBlock(context, registry, [...path, index], kind));
+    for (let index = 0; index < list.length; index++)
+      checkBlock(context, registry, [...path, index], kind);
   }
   for (const { path, kind } of SINGLE_LOCATIONS) {
     if (context.valueAt(path) !== undefined) checkBlock(context, registry, path, kind);
   }
 }
 
-function checkBlock(context: FileContext, registry: ScenarioRegistry, path: PathPart[], kind: BlockKind): void {
+function checkBlock(
+  context: FileContext,
+  registry: ScenarioRegistry,
+  path: PathPart[],
+  kind: BlockKind,
+): void {
   const block = context.valueAt(path);
   const nameField = NAME_FIELD[kind];
   if (block === null || typeof block !== 'object' || Array.isArray(block)) return;
@@ -68,7 +74,12 @@ function checkBlock(context: FileContext, registry: ScenarioRegistry, path: Path
       ? `unknown ${kind}; registered ${SECTION[kind]}: ${known.join(', ')}`
       : `unknown ${kind}: no ${SECTION[kind]} are registered`;
     const received = describeReceived(name)!;
-    context.add([...path, nameField], 'unknown-block', message, suggestion ? { received, suggestion } : { received });
+    context.add(
+      [...path, nameField],
+      'unknown-block',
+      message,
+      suggestion ? { received, suggestion } : { received },
+    );
     return;
   }
 
@@ -79,14 +90,30 @@ function checkBlock(context: FileContext, registry: ScenarioRegistry, path: Path
   }
 
   const result = spec.schema.safeParse(fields);
-  if (!result.success) context.addIssues(result.error.issues, path, spec.schema, kind === 'fault' ? [nameField, 'variant'] : [nameField]);
+  if (!result.success)
+    context.addIssues(
+      result.error.issues,
+      path,
+      spec.schema,
+      kind === 'fault' ? [nameField, 'variant'] : [nameField],
+    );
 }
 
-function checkVariant(context: FileContext, path: PathPart[], spec: FaultSpec, type: string, variant: unknown): void {
+function checkVariant(
+  context: FileContext,
+  path: PathPart[],
+  spec: FaultSpec,
+  type: string,
+  variant: unknown,
+): void {
   const variants = spec.variants ?? [];
   if (variant === undefined) {
     if (variants.length > 1) {
-      context.add([...path, 'variant'], 'required', `is required for fault ${type}: one of ${variants.join(', ')}`);
+      context.add(
+        [...path, 'variant'],
+        'required',
+        `is required for fault ${type}: one of ${variants.join(', ')}`,
+      );
     }
     return;
   }
@@ -96,5 +123,10 @@ function checkVariant(context: FileContext, path: PathPart[], spec: FaultSpec, t
     ? `must be one of ${variants.join(', ')} for fault ${type}`
     : `is not allowed: fault ${type} has no variants`;
   const received = describeReceived(variant)!;
-  context.add([...path, 'variant'], 'invalid-value', message, suggestion ? { received, suggestion } : { received });
+  context.add(
+    [...path, 'variant'],
+    'invalid-value',
+    message,
+    suggestion ? { received, suggestion } : { received },
+  );
 }

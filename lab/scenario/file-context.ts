@@ -6,7 +6,13 @@
 import type { Document, LineCounter } from 'yaml';
 import type { z } from 'zod';
 import { type Position, positionOf } from './positions.ts';
-import { closestName, describeReceived, formatPath, type Problem, type ProblemRule } from './problem.ts';
+import {
+  closestName,
+  describeReceived,
+  formatPath,
+  type Problem,
+  type ProblemRule,
+} from './problem.ts';
 
 type PathPart = string | number;
 
@@ -32,9 +38,21 @@ export class FileContext {
   }
 
   /** Records one problem at `path`. */
-  add(path: ReadonlyArray<PathPart>, rule: ProblemRule, message: string, details: ProblemDetails = {}): void {
+  add(
+    path: ReadonlyArray<PathPart>,
+    rule: ProblemRule,
+    message: string,
+    details: ProblemDetails = {},
+  ): void {
     const { line, column } = positionOf(this.document, this.lineCounter, path, details.at);
-    const problem: Problem = { file: this.file, line, column, path: formatPath(path), rule, message };
+    const problem: Problem = {
+      file: this.file,
+      line,
+      column,
+      path: formatPath(path),
+      rule,
+      message,
+    };
     if (details.received !== undefined) problem.received = details.received;
     if (details.suggestion !== undefined) problem.suggestion = details.suggestion;
     this.problems.push(problem);
@@ -74,13 +92,20 @@ export class FileContext {
             : known.length
               ? `unknown key; known keys here: ${known.join(', ')}`
               : 'unknown key: nothing may be set here';
-          this.add([...path, key], 'unknown-key', message, suggestion ? { at: 'key', suggestion } : { at: 'key' });
+          this.add(
+            [...path, key],
+            'unknown-key',
+            message,
+            suggestion ? { at: 'key', suggestion } : { at: 'key' },
+          );
         }
         continue;
       }
       const value = this.valueAt(path);
       if (value === undefined && issue.code === 'invalid_type') {
-        const rule = /^must /.test(issue.message) ? issue.message : `must be ${expectedPhrase(issue.expected)}`;
+        const rule = /^must /.test(issue.message)
+          ? issue.message
+          : `must be ${expectedPhrase(issue.expected)}`;
         this.add(path.slice(0, -1), 'required', `is required and ${rule}`, { at: 'key' });
         this.problems.at(-1)!.path = formatPath(path);
         continue;
@@ -109,7 +134,9 @@ function messageOf(issue: z.core.$ZodIssue): string {
         ? `must list at least ${issue.minimum} item${Number(issue.minimum) === 1 ? '' : 's'}`
         : `must be at least ${issue.minimum}`;
     case 'too_big':
-      return issue.origin === 'array' ? `must list at most ${issue.maximum} items` : `must be at most ${issue.maximum}`;
+      return issue.origin === 'array'
+        ? `must list at most ${issue.maximum} items`
+        : `must be at most ${issue.maximum}`;
     case 'invalid_union':
       return 'does not match any of the allowed forms';
     default:
@@ -164,7 +191,11 @@ function unwrap(schema: unknown): unknown {
   for (let depth = 0; depth < 10; depth++) {
     const def = defOf(current);
     if (!def) return current;
-    if (['optional', 'default', 'nullable', 'readonly', 'prefault', 'catch', 'nonoptional'].includes(def.type ?? '')) {
+    if (
+      ['optional', 'default', 'nullable', 'readonly', 'prefault', 'catch', 'nonoptional'].includes(
+        def.type ?? '',
+      )
+    ) {
       current = def.innerType;
     } else if (def.type === 'pipe') {
       current = def.in;

@@ -27,7 +27,12 @@ export function scenarioJsonSchema(registry: ScenarioRegistry): JsonSchema {
   definitions.probe = blockChoice('probe', 'probe', registry.probes, definitions.probe);
   definitions.action = blockChoice('action', 'action', registry.actions, definitions.action);
   definitions.fault = blockChoice('fault', 'type', registry.faults, definitions.fault);
-  definitions.rotation = blockChoice('rotation strategy', 'strategy', registry.rotations, definitions.rotation);
+  definitions.rotation = blockChoice(
+    'rotation strategy',
+    'strategy',
+    registry.rotations,
+    definitions.rotation,
+  );
 
   return { ...schema, definitions };
 }

@@ -91,7 +91,9 @@ async function collectFiles(paths: string[], root: string, problems: Problem[]):
   for (const given of paths) {
     const absolute = path.resolve(root, given);
     if (!existsSync(absolute)) {
-      problems.push(fileProblem(given, 'file-not-found', 'file or folder not found: check the path'));
+      problems.push(
+        fileProblem(given, 'file-not-found', 'file or folder not found: check the path'),
+      );
       continue;
     }
     if (!statSync(absolute).isDirectory()) {
@@ -100,7 +102,9 @@ async function collectFiles(paths: string[], root: string, problems: Problem[]):
     }
     const found = await scenarioFilesIn(absolute);
     if (found.length === 0) {
-      problems.push(fileProblem(given, 'no-scenario-files', 'folder holds no .yaml or .yml scenario file'));
+      problems.push(
+        fileProblem(given, 'no-scenario-files', 'folder holds no .yaml or .yml scenario file'),
+      );
     }
     for (const file of found) files.add(file);
   }
@@ -136,11 +140,20 @@ async function loadFile(
   const lineCounter = new LineCounter();
   const documents = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const list: Document[] = [...documents];
-  const context = new FileContext(displayPath, list[0] ?? new Document(null), lineCounter, list[0]?.toJS() ?? null);
+  const context = new FileContext(
+    displayPath,
+    list[0] ?? new Document(null),
+    lineCounter,
+    list[0]?.toJS() ?? null,
+  );
 
   if (!syntaxIsValid(context, list, lineCounter)) return { context };
   if (context.raw === null || typeof context.raw !== 'object' || Array.isArray(context.raw)) {
-    context.add([], 'not-a-mapping', 'a scenario file must be a YAML mapping starting with apiVersion: basecamp-lab/v1');
+    context.add(
+      [],
+      'not-a-mapping',
+      'a scenario file must be a YAML mapping starting with apiVersion: basecamp-lab/v1',
+    );
     return { context };
   }
 
@@ -163,7 +176,11 @@ function syntaxIsValid(
   lineCounter: LineCounter,
 ): boolean {
   if (documents.length === 0) {
-    context.add([], 'not-a-mapping', 'file is empty: a scenario file must be a YAML mapping starting with apiVersion: basecamp-lab/v1');
+    context.add(
+      [],
+      'not-a-mapping',
+      'file is empty: a scenario file must be a YAML mapping starting with apiVersion: basecamp-lab/v1',
+    );
     return false;
   }
   let valid = true;
@@ -189,13 +206,18 @@ function syntaxIsValid(
       column: position.col,
       path: '',
       rule: 'yaml-syntax',
-      message: 'a scenario file holds one YAML document: move the second scenario into its own file',
+      message:
+        'a scenario file holds one YAML document: move the second scenario into its own file',
     });
   }
   return valid;
 }
 
-async function checkLinks(context: FileContext, file: string, markdown: MarkdownCache): Promise<void> {
+async function checkLinks(
+  context: FileContext,
+  file: string,
+  markdown: MarkdownCache,
+): Promise<void> {
   const runbook = context.valueAt(['runbook']);
   if (typeof runbook === 'string' && runbook.includes('#')) {
     await checkDocLink(context, markdown, ['runbook'], runbook);
@@ -211,9 +233,14 @@ async function checkLinks(context: FileContext, file: string, markdown: Markdown
     for (const [index, manifest] of manifests.entries()) {
       if (typeof manifest !== 'string' || path.isAbsolute(manifest)) continue;
       if (!existsSync(path.resolve(path.dirname(file), manifest))) {
-        context.add(['setup', 'manifests', index], 'file-not-found', 'manifest file not found (paths are relative to the scenario file)', {
-          received: JSON.stringify(manifest),
-        });
+        context.add(
+          ['setup', 'manifests', index],
+          'file-not-found',
+          'manifest file not found (paths are relative to the scenario file)',
+          {
+            received: JSON.stringify(manifest),
+          },
+        );
       }
     }
   }
@@ -229,12 +256,24 @@ async function checkDocLink(
   const anchors = await markdown.anchors(documentPath);
   const received = JSON.stringify(link);
   if (!anchors) {
-    context.add(fieldPath, 'file-not-found', 'markdown file not found (paths are relative to the project root)', { received });
+    context.add(
+      fieldPath,
+      'file-not-found',
+      'markdown file not found (paths are relative to the project root)',
+      { received },
+    );
     return;
   }
   if (anchor !== undefined && !anchors.includes(anchor)) {
-    const headings = anchors.length ? `; its headings: ${anchors.map((a) => `#${a}`).join(', ')}` : '; it has no headings';
-    context.add(fieldPath, 'anchor-not-found', `heading #${anchor} not found in ${documentPath}${headings}`, { received });
+    const headings = anchors.length
+      ? `; its headings: ${anchors.map((a) => `#${a}`).join(', ')}`
+      : '; it has no headings';
+    context.add(
+      fieldPath,
+      'anchor-not-found',
+      `heading #${anchor} not found in ${documentPath}${headings}`,
+      { received },
+    );
   }
 }
 
@@ -251,7 +290,10 @@ class MarkdownCache {
   anchors(relativePath: string): Promise<string[] | undefined> {
     let cached = this.#anchors.get(relativePath);
     if (!cached) {
-      cached = readFile(path.resolve(this.#root, relativePath), 'utf8').then(headingAnchors, () => undefined);
+      cached = readFile(path.resolve(this.#root, relativePath), 'utf8').then(
+        headingAnchors,
+        () => undefined,
+      );
       this.#anchors.set(relativePath, cached);
     }
     return cached;
@@ -260,7 +302,9 @@ class MarkdownCache {
 
 function toLoaded(file: string, displayPath: string, scenario: Scenario): LoadedScenario {
   const [runbookPath = '', runbookAnchor] = scenario.runbook.split('#', 2);
-  const runbook: ScenarioDocLink = runbookAnchor ? { path: runbookPath, anchor: runbookAnchor } : { path: runbookPath };
+  const runbook: ScenarioDocLink = runbookAnchor
+    ? { path: runbookPath, anchor: runbookAnchor }
+    : { path: runbookPath };
   return {
     file,
     displayPath,
@@ -268,7 +312,9 @@ function toLoaded(file: string, displayPath: string, scenario: Scenario): Loaded
     seed: scenario.seed ?? defaultSeed(scenario.name),
     runbook,
     adrs: scenario.adrs.map((adr) => ({ path: adr })),
-    manifests: scenario.setup.manifests.map((manifest) => path.resolve(path.dirname(file), manifest)),
+    manifests: scenario.setup.manifests.map((manifest) =>
+      path.resolve(path.dirname(file), manifest),
+    ),
   };
 }
 
@@ -287,9 +333,14 @@ function duplicateNameProblems(loaded: Array<{ scenario: LoadedScenario; context
       continue;
     }
     const { line } = earlier.positionOf(['name']);
-    context.add(['name'], 'duplicate-name', `is already the name of the scenario in ${earlier.file}:${line}; names must be unique`, {
-      received: JSON.stringify(name),
-    });
+    context.add(
+      ['name'],
+      'duplicate-name',
+      `is already the name of the scenario in ${earlier.file}:${line}; names must be unique`,
+      {
+        received: JSON.stringify(name),
+      },
+    );
     problems.push(context.problems.at(-1)!);
     files.add(context.file);
   }
@@ -298,6 +349,10 @@ function duplicateNameProblems(loaded: Array<{ scenario: LoadedScenario; context
 
 function sortProblems(problems: Problem[]): Problem[] {
   return [...problems].sort(
-    (a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.path.localeCompare(b.path),
+    (a, b) =>
+      a.file.localeCompare(b.file) ||
+      a.line - b.line ||
+      a.column - b.column ||
+      a.path.localeCompare(b.path),
   );
 }

@@ -6,11 +6,15 @@
  * this file imports no harness area.
  */
 import { z } from 'zod';
-import { isDuration } from '../core/duration.ts';
 import type { BasecampKind } from '../basecamp/types.ts';
+import { isDuration } from '../core/duration.ts';
 
 /** The basecamps a scenario may name; the same list as basecamp/types.ts, kept here because scenario/ imports only core. */
-export const SCENARIO_BASECAMPS = ['embedded', 'kind', 'kubeconfig'] as const satisfies readonly BasecampKind[];
+export const SCENARIO_BASECAMPS = [
+  'embedded',
+  'kind',
+  'kubeconfig',
+] as const satisfies readonly BasecampKind[];
 
 export const API_VERSION = 'basecamp-lab/v1';
 export const KIND = 'Scenario';
@@ -35,9 +39,11 @@ export const THRESHOLD_EXPRESSION =
 /** A k6 metric name, optionally with a tag filter: `http_req_duration{window:during-rotation}`. */
 export const THRESHOLD_METRIC = /^[a-zA-Z_][a-zA-Z0-9_]*(\{[a-zA-Z0-9_-]+:[^{}]+\})?$/;
 
-export const duration = z.string({ error: 'must be a duration string such as 30s or 2m' }).refine(isDuration, {
-  error: 'must be a duration: a number with a unit (ms, s, m, h), for example 30s, 2m or 1m30s',
-});
+export const duration = z
+  .string({ error: 'must be a duration string such as 30s or 2m' })
+  .refine(isDuration, {
+    error: 'must be a duration: a number with a unit (ms, s, m, h), for example 30s, 2m or 1m30s',
+  });
 
 const dnsLabel = z
   .string({ error: 'must be a string' })
@@ -45,11 +51,13 @@ const dnsLabel = z
   .regex(DNS_LABEL, { error: DNS_LABEL_RULE });
 
 const docAnchor = z.string().regex(DOC_ANCHOR, {
-  error: 'must be a markdown path with a heading anchor, for example runbooks/eso-sync-failing.md#expired-vault-token',
+  error:
+    'must be a markdown path with a heading anchor, for example runbooks/eso-sync-failing.md#expired-vault-token',
 });
 
 const markdownPath = z.string().regex(/^[^#\s]+\.md$/, {
-  error: 'must be a path to a markdown file from the project root, for example adrs/0002-eso-over-vault-agent-sidecar.md',
+  error:
+    'must be a path to a markdown file from the project root, for example adrs/0002-eso-over-vault-agent-sidecar.md',
 });
 
 const relativePath = z.string().regex(/^(?!\/)[^\0]+$/, {
@@ -61,13 +69,17 @@ const relativePath = z.string().regex(/^(?!\/)[^\0]+$/, {
  * registry check in the loader. `.meta({ id })` names them in schema.json,
  * where the registry's per-name schemas replace them.
  */
-export const probeBlock = z
-  .looseObject({ probe: z.string({ error: 'must name a probe' }) })
-  .meta({ id: 'probe', description: 'A probe: `probe` names it, the other fields are its parameters.' });
+export const probeBlock = z.looseObject({ probe: z.string({ error: 'must name a probe' }) }).meta({
+  id: 'probe',
+  description: 'A probe: `probe` names it, the other fields are its parameters.',
+});
 
 export const actionBlock = z
   .looseObject({ action: z.string({ error: 'must name an action' }) })
-  .meta({ id: 'action', description: 'An action: `action` names it, the other fields are its parameters.' });
+  .meta({
+    id: 'action',
+    description: 'An action: `action` names it, the other fields are its parameters.',
+  });
 
 export const faultBlock = z
   .looseObject({
@@ -76,12 +88,16 @@ export const faultBlock = z
   })
   .meta({
     id: 'fault',
-    description: 'The fault: `type` names it, `variant` picks one of its variants, the other fields (target, params) are checked by the fault.',
+    description:
+      'The fault: `type` names it, `variant` picks one of its variants, the other fields (target, params) are checked by the fault.',
   });
 
 export const rotationBlock = z
   .looseObject({ strategy: z.string({ error: 'must name a rotation strategy' }) })
-  .meta({ id: 'rotation', description: 'A rotation: `strategy` names it, the other fields are its parameters.' });
+  .meta({
+    id: 'rotation',
+    description: 'A rotation: `strategy` names it, the other fields are its parameters.',
+  });
 
 export type ProbeBlock = z.output<typeof probeBlock>;
 export type ActionBlock = z.output<typeof actionBlock>;
@@ -90,9 +106,7 @@ export type RotationBlock = z.output<typeof rotationBlock>;
 
 const probeWindow = z.strictObject({
   within: duration.describe('How long the probes may take to all pass, for example 60s.'),
-  interval: duration
-    .optional()
-    .describe('Time between two rounds of probes (default 1s).'),
+  interval: duration.optional().describe('Time between two rounds of probes (default 1s).'),
   probes: z.array(probeBlock).min(1, { error: 'must list at least one probe' }),
 });
 
@@ -100,7 +114,9 @@ const setup = z.strictObject({
   manifests: z
     .array(relativePath)
     .default([])
-    .describe('Kubernetes manifests applied before the steady-state check, relative to the scenario file.'),
+    .describe(
+      'Kubernetes manifests applied before the steady-state check, relative to the scenario file.',
+    ),
   actions: z.array(actionBlock).default([]).describe('Actions run after the manifests, in order.'),
 });
 
@@ -117,7 +133,8 @@ const remediation = z
 
 const thresholds = z.record(
   z.string().regex(THRESHOLD_METRIC, {
-    error: 'must be a k6 metric name such as http_req_duration, optionally with a tag filter {window:during-rotation}',
+    error:
+      'must be a k6 metric name such as http_req_duration, optionally with a tag filter {window:during-rotation}',
   }),
   z
     .array(
@@ -129,7 +146,10 @@ const thresholds = z.record(
 );
 
 const load = z.strictObject({
-  target: z.enum(['service']).default('service').describe('What the load is sent to: the sample service.'),
+  target: z
+    .enum(['service'])
+    .default('service')
+    .describe('What the load is sent to: the sample service.'),
   path: z
     .string()
     .regex(/^\//, { error: 'must start with /' })
@@ -140,7 +160,10 @@ const load = z.strictObject({
     .enum(['auto', 'builtin', 'k6'])
     .default('auto')
     .describe('auto uses k6 when it is on PATH, else the built-in engine.'),
-  rate: z.number().positive({ error: 'must be a number of requests per second above 0' }).describe('Requests per second (constant arrival rate).'),
+  rate: z
+    .number()
+    .positive({ error: 'must be a number of requests per second above 0' })
+    .describe('Requests per second (constant arrival rate).'),
   duration: duration.describe('How long the load runs.'),
   timeout: duration.default('2s').describe('Per-request timeout.'),
   maxInFlight: z
@@ -148,15 +171,22 @@ const load = z.strictObject({
     .min(1, { error: 'must be at least 1' })
     .default(200)
     .describe('Maximum requests in flight; arrivals beyond it count as dropped.'),
-  thresholds: thresholds.default({}).describe('k6 thresholds by metric, for example http_req_duration: [p(99)<250].'),
+  thresholds: thresholds
+    .default({})
+    .describe('k6 thresholds by metric, for example http_req_duration: [p(99)<250].'),
 });
 
-const checkId = z.string().regex(DNS_LABEL, { error: 'must be a check id such as detected or no-failed-requests' });
+const checkId = z
+  .string()
+  .regex(DNS_LABEL, { error: 'must be a check id such as detected or no-failed-requests' });
 
 const grade = z
   .strictObject({
     weights: z.record(checkId, z.number().min(0, { error: 'must be 0 or more' })).default({}),
-    required: z.array(checkId).default([]).describe('Checks that must pass for the scenario to pass.'),
+    required: z
+      .array(checkId)
+      .default([])
+      .describe('Checks that must pass for the scenario to pass.'),
   })
   .superRefine((value, context) => {
     value.required.forEach((id, index) => {
@@ -176,18 +206,28 @@ export const scenarioSchema = z
     apiVersion: z.literal(API_VERSION, { error: `must be "${API_VERSION}"` }),
     kind: z.literal(KIND, { error: `must be "${KIND}"` }),
     name: dnsLabel.describe('Unique name across all scenario files (a DNS-1123 label).'),
-    title: z.string().min(1, { error: 'must not be empty' }).describe('One line for lists and reports.'),
+    title: z
+      .string()
+      .min(1, { error: 'must not be empty' })
+      .describe('One line for lists and reports.'),
     description: z.string().min(1, { error: 'must not be empty' }),
     tags: z.array(dnsLabel).default([]),
-    runbook: docAnchor.describe('The runbook section that fixes this failure: path#anchor from the project root.'),
-    adrs: z.array(markdownPath).default([]).describe('Architecture decision records that apply, from the project root.'),
+    runbook: docAnchor.describe(
+      'The runbook section that fixes this failure: path#anchor from the project root.',
+    ),
+    adrs: z
+      .array(markdownPath)
+      .default([])
+      .describe('Architecture decision records that apply, from the project root.'),
     seed: z
       .int({ error: 'must be a whole number' })
       .min(0, { error: 'must be between 0 and 4294967295' })
       .max(0xffff_ffff, { error: 'must be between 0 and 4294967295' })
       .optional()
       .describe('Seed for every random choice in the run (default: a hash of the name).'),
-    timeLimit: duration.default('5m').describe('The whole scenario, setup to teardown, must end within this.'),
+    timeLimit: duration
+      .default('5m')
+      .describe('The whole scenario, setup to teardown, must end within this.'),
     basecamps: z
       .array(z.enum(SCENARIO_BASECAMPS))
       .min(1, { error: 'must list at least one basecamp' })
@@ -196,14 +236,19 @@ export const scenarioSchema = z
     setup: setup.default({ manifests: [], actions: [] }),
     steadyState: probeWindow.optional().describe('Probes that must all pass before the fault.'),
     fault: faultBlock.optional(),
-    symptoms: probeWindow.optional().describe('Probes that must all pass once the fault has taken effect.'),
+    symptoms: probeWindow
+      .optional()
+      .describe('Probes that must all pass once the fault has taken effect.'),
     remediation: remediation.optional(),
     recovery: probeWindow.optional().describe('Probes that must all pass after remediation.'),
     load: load.optional(),
     rotation: rotationBlock.optional(),
     grade: grade.default({ weights: {}, required: [] }),
   })
-  .meta({ title: 'basecamp-lab scenario', description: 'A chaos scenario for basecamp-lab (format v1).' });
+  .meta({
+    title: 'basecamp-lab scenario',
+    description: 'A chaos scenario for basecamp-lab (format v1).',
+  });
 
 /** A rule between fields, which the schema above cannot express per field. */
 export interface CrossFieldProblem {
@@ -219,16 +264,28 @@ export function crossFieldProblems(raw: Record<string, unknown>): CrossFieldProb
   const has = (key: string) => raw[key] !== undefined && raw[key] !== null;
   const problems: CrossFieldProblem[] = [];
   if (has('fault') && !has('symptoms')) {
-    problems.push({ path: ['symptoms'], message: 'is required when fault is set: list the probes that detect the fault' });
+    problems.push({
+      path: ['symptoms'],
+      message: 'is required when fault is set: list the probes that detect the fault',
+    });
   }
   if (has('fault') && !has('recovery')) {
-    problems.push({ path: ['recovery'], message: 'is required when fault is set: list the probes that show the system recovered' });
+    problems.push({
+      path: ['recovery'],
+      message: 'is required when fault is set: list the probes that show the system recovered',
+    });
   }
   if (!has('fault') && has('symptoms')) {
-    problems.push({ path: ['fault'], message: 'is required when symptoms is set: symptoms are what the fault causes' });
+    problems.push({
+      path: ['fault'],
+      message: 'is required when symptoms is set: symptoms are what the fault causes',
+    });
   }
   if (!has('fault') && !has('rotation')) {
-    problems.push({ path: ['fault'], message: 'is required unless rotation is set: a scenario injects a fault or rotates a secret' });
+    problems.push({
+      path: ['fault'],
+      message: 'is required unless rotation is set: a scenario injects a fault or rotates a secret',
+    });
   }
   return problems;
 }
