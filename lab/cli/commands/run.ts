@@ -1,11 +1,62 @@
-import { EnvironmentError } from '../../core/errors.ts';
-import type { RegisterCommand } from '../command.ts';
+/**
+ * `lab run [SCENARIO|DIR|NAME ...]`: runs scenarios on a basecamp, grades
+ * them and exits 0 only when every required check passed. An argument that
+ * is an existing file or folder is loaded; any other argument keeps only the
+ * scenarios whose name contains it.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { BASECAMP_KINDS, type BasecampKind } from '../../basecamp/types.ts';
+import { InvalidInputError } from '../../core/errors.ts';
+import { runScenarios } from '../../run/runner.ts';
+import { JSON_OPTION_HELP, type RegisterCommand } from '../command.ts';
 
-export const register: RegisterCommand = (program) => {
+interface RunOptions {
+  basecamp: string;
+  keep?: boolean;
+  json?: boolean;
+}
+
+export const register: RegisterCommand = (program, context) => {
   program
     .command('run')
-    .description('not available yet')
-    .action(() => {
-      throw new EnvironmentError('lab run is not available yet');
+    .description('run scenarios on a basecamp and grade them')
+    .argument('[targets...]', 'scenario files, folders, or name filters (default: every scenario under scenarios/)', [])
+    .option('--basecamp <kind>', `basecamp to run on: ${BASECAMP_KINDS.join(', ')}`, 'embedded')
+    .option('--keep', 'leave a basecamp this run started up afterwards, for inspection')
+    .option('--json', JSON_OPTION_HELP)
+    .addHelpText(
+      'after',
+      '\nUses the basecamp `lab up` started when there is one, else starts an embedded one for the run.\n' +
+        'Writes reports/<run-id>/run.json, events.jsonl and report.md. Exits 0 when every required check passed,\n' +
+        '1 when a check failed, 2 on invalid scenarios or flags, 3 when the basecamp is missing, 130 on Ctrl-C.\n',
+    )
+    .action(async (targets: string[], options: RunOptions) => {
+      if (!(BASECAMP_KINDS as readonly string[]).includes(options.basecamp)) {
+        throw new InvalidInputError(`invalid --basecamp "${options.basecamp}"`, {
+          hint: `use one of ${BASECAMP_KINDS.join(', ')}`,
+        });
+      }
+      const paths: string[] = [];
+      const filters: string[] = [];
+      for (const target of targets) {
+        const resolved = path.resolve(context.cwd, target);
+        if (existsSync(resolved)) paths.push(resolved);
+        else filters.push(target);
+      }
+      const result = await runScenarios({
+        root: context.root,
+        paths,
+        filters,
+        basecampKind: options.basecamp as BasecampKind,
+        keep: Boolean(options.keep),
+        json: Boolean(options.json),
+        argv: process.argv.slice(1),
+        stdout: context.stdout,
+        stderr: context.stderr,
+        color: context.color,
+        interactive: context.interactive,
+      });
+      context.setExitCode(result.exitCode);
     });
 };

@@ -1,0 +1,128 @@
+/**
+ * The checks a scenario is graded on. Each reads only the scenario's record
+ * (observations, detection, recovery, load) and the outcome of its phases,
+ * and says why it passed or failed, quoting what was seen.
+ */
+import type { CheckResult, Observation, Phase, ScenarioRecord } from '../run/record.ts';
+
+export type CheckId =
+  | 'steady-state'
+  | 'detected'
+  | 'recovered'
+  | 'remediation'
+  | 'nothing-lost'
+  | 'no-failed-requests'
+  | 'reverted';
+
+export const CHECK_IDS: readonly CheckId[] = [
+  'steady-state',
+  'detected',
+  'recovered',
+  'remediation',
+  'nothing-lost',
+  'no-failed-requests',
+  'reverted',
+];
+
+/** What the runner knows about each phase beyond the observations. */
+export interface PhaseOutcomes {
+  steadyState?: { passed: boolean; message: string };
+  /** Whether a fault was injected; detection and recovery checks need one. */
+  faultInjected: boolean;
+  /** Limits from the scenario, for the messages. */
+  symptomsWithin?: string;
+  recoveryWithin?: string;
+  remediation?: { passed: boolean; message: string; failedStep?: string };
+  cleanups: Array<{ name: string; ok: boolean; error?: string }>;
+}
+
+export interface CheckVerdict {
+  passed: boolean;
+  message: string;
+  phase: Phase;
+  title: string;
+}
+
+/** Probes whose observations show that nothing was lost while the fault lasted. */
+const GUARD_PROBES = new Set(['secret-unchanged']);
+const DURING_FAULT: readonly Phase[] = ['fault', 'symptoms', 'remediation'];
+
+export const CHECKS: Record<CheckId, (record: ScenarioRecord, outcomes: PhaseOutcomes) => CheckVerdict> = {
+  'steady-state': (_record, outcomes) => ({
+    title: 'steady state held before the fault',
+    phase: 'steady-state',
+    passed: outcomes.steadyState?.passed ?? true,
+    message: outcomes.steadyState?.message ?? 'the scenario has no steady-state probes',
+  }),
+
+  detected: (record, outcomes) => {
+    const title = 'the expected symptom appeared';
+    if (!outcomes.faultInjected) return { title, phase: 'symptoms', passed: false, message: 'no fault was injected' };
+    if (record.detection) {
+      const after = (record.detection.afterMs / 1000).toFixed(1);
+      return { title, phase: 'symptoms', passed: true, message: `detected after ${after}s by ${record.detection.probe}: "${record.detection.message}"` };
+    }
+    const last = lastFailure(record.observations, 'symptoms');
+    const seen = last ? `; last seen: "${last.message}"` : '';
+    return { title, phase: 'symptoms', passed: false, message: `symptoms did not all appear within ${outcomes.symptomsWithin ?? 'the limit'}${seen}` };
+  },
+
+  recovered: (record, outcomes) => {
+    const title = 'the system recovered within the limit';
+    if (record.recovery) {
+      const after = (record.recovery.afterMs / 1000).toFixed(1);
+      return { title, phase: 'recovery', passed: true, message: `every recovery probe passed ${after}s after remediation began` };
+    }
+    const last = lastFailure(record.observations, 'recovery');
+    const seen = last ? `; still failing: "${last.message}"` : '';
+    return { title, phase: 'recovery', passed: false, message: `not recovered within ${outcomes.recoveryWithin ?? 'the limit'}${seen}` };
+  },
+
+  remediation: (_record, outcomes) => ({
+    title: 'every remediation step ran and passed',
+    phase: 'remediation',
+    passed: outcomes.remediation?.passed ?? false,
+    message: outcomes.remediation?.message ?? 'remediation did not run',
+  }),
+
+  'nothing-lost': (record) => {
+    const title = 'the managed Secret kept its last good value while syncing failed';
+    const guards = record.observations.filter((observation) => GUARD_PROBES.has(observation.probe) && DURING_FAULT.includes(observation.phase));
+    if (guards.length === 0) {
+      return { title, phase: 'symptoms', passed: false, message: 'not measured: add a secret-unchanged probe to steadyState and symptoms' };
+    }
+    const lost = guards.find((observation) => !observation.ok);
+    if (lost) return { title, phase: lost.phase, passed: false, message: lost.message };
+    return { title, phase: 'symptoms', passed: true, message: `${guards.length} observations during the fault: ${guards.at(-1)!.message}` };
+  },
+
+  'no-failed-requests': (record) => {
+    const title = 'no request failed';
+    if (record.load) {
+      const { requests, failed } = record.load.overall;
+      return { title, phase: 'rotation', passed: failed === 0, message: `${failed} of ${requests} load requests failed` };
+    }
+    const requests = record.observations.filter((observation) => observation.probe === 'http' && observation.phase !== 'steady-state');
+    const failed = requests.filter((observation) => !observation.ok);
+    const first = failed[0] ? `; first: "${failed[0].message}"` : '';
+    return { title, phase: 'symptoms', passed: failed.length === 0, message: `${failed.length} of ${requests.length} HTTP probe requests failed${first}` };
+  },
+
+  reverted: (_record, outcomes) => {
+    const failed = outcomes.cleanups.filter((cleanup) => !cleanup.ok);
+    const message = failed.length
+      ? `cleanup failed: ${failed.map((cleanup) => `${cleanup.name} (${cleanup.error ?? 'error'})`).join('; ')}`
+      : `${outcomes.cleanups.length} cleanup steps ran`;
+    return { title: 'teardown reverted every change', phase: 'teardown', passed: failed.length === 0, message };
+  },
+};
+
+function lastFailure(observations: Observation[], phase: Phase): Observation | undefined {
+  return observations.filter((observation) => observation.phase === phase && !observation.ok).at(-1);
+}
+
+export function isCheckId(id: string): id is CheckId {
+  return (CHECK_IDS as readonly string[]).includes(id);
+}
+
+export type { CheckResult };
