@@ -138,8 +138,12 @@ function renderLinkSuite(
   timestamp: string,
 ): { xml: string; counts: CaseCounts } {
   const failed = brokenLinks.length > 0;
+  const summary =
+    brokenLinks.length === 1
+      ? '1 runbook or ADR link does not resolve'
+      : `${brokenLinks.length} runbook or ADR links do not resolve`;
   const body = failed
-    ? `<failure${attrs({ message: `${brokenLinks.length} runbook or ADR links do not resolve`, type: 'links' })}>${escapeXml(
+    ? `<failure${attrs({ message: summary, type: 'links' })}>${escapeXml(
         brokenLinks.map((link) => `${link.href}: ${link.reason}`).join('\n'),
       )}</failure>`
     : undefined;

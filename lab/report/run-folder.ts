@@ -73,7 +73,7 @@ export async function readRunRecord(runDir: string): Promise<RunRecord> {
     const shown = parsed.problems.slice(0, 20).map((problem) => `  ${problem}`);
     const more = parsed.problems.length > 20 ? [`  and ${parsed.problems.length - 20} more`] : [];
     throw new InvalidInputError(
-      `invalid run record ${file} (${parsed.problems.length} problems):\n${[...shown, ...more].join('\n')}`,
+      `invalid run record ${file} (${plural(parsed.problems.length, 'problem')}):\n${[...shown, ...more].join('\n')}`,
       { hint: 'the fields are documented in docs/run-json.md' },
     );
   }
@@ -98,4 +98,8 @@ async function listRunIds(reportsDir: string): Promise<string[]> {
   } catch {
     return [];
   }
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
