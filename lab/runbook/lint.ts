@@ -46,10 +46,10 @@ export async function lintRunbooks(root: string, runbooks: Runbook[]): Promise<L
       if (missing.length > 0) {
         add(section.line, `section "${section.title}" lacks ${missing.map((part) => `### ${capitalize(part)}`).join(', ')}`);
       }
-      if (section.scenario && !scenarios.has(section.scenario)) {
-        add(section.line, `section "${section.title}" names scenario "${section.scenario}", which no file under scenarios/ defines`);
+      for (const scenario of section.scenarios.filter((name) => !scenarios.has(name))) {
+        add(section.line, `section "${section.title}" names scenario "${scenario}", which no file under scenarios/ defines`);
       }
-      if (section.scenario && !section.steps.some((step) => step.kind === 'fix')) {
+      if (section.scenarios.length > 0 && !section.steps.some((step) => step.kind === 'fix')) {
         add(section.line, `section "${section.title}" is tied to a scenario but has no {lab=fix} step`);
       }
       for (const step of section.steps) {

@@ -22,7 +22,7 @@ export const DEFAULT_STEP_TIMEOUT_MS = 60_000;
 const ATTRIBUTE_BLOCK = /\{([^}]*)\}\s*$/;
 const ATTRIBUTE = /([a-zA-Z-]+)=(?:"((?:[^"\\]|\\.)*)"|(\S+))/g;
 const KNOWN_ATTRIBUTES = new Set(['lab', 'expect', 'expect-not', 'retry', 'timeout', 'requires']);
-const SCENARIO_COMMENT = /<!--\s*lab:\s*scenario=([a-z0-9-]+)\s*-->/;
+const SCENARIO_COMMENT = /<!--\s*lab:\s*scenario=([a-z0-9,-]+)\s*-->/;
 
 const markdown = new MarkdownIt({ html: true });
 
@@ -43,9 +43,8 @@ export function parseRunbook(text: string, file: string): Runbook {
       const anchor = uniqueAnchor(anchorCounts, title);
       if (token.tag === 'h1' && !runbook.title) runbook.title = title;
       if (token.tag === 'h2') {
-        section = { file, title, anchor, line, parts: {}, steps: [] };
-        const scenario = findScenario(lines, token.map?.[1] ?? 0);
-        if (scenario) section.scenario = scenario;
+        const scenarios = findScenarios(lines, token.map?.[1] ?? 0);
+        section = { file, title, anchor, line, scenarios, parts: {}, steps: [] };
         runbook.sections.push(section);
         part = null;
       }
@@ -75,13 +74,13 @@ function uniqueAnchor(counts: Map<string, number>, title: string): string {
   return count === 0 ? base : `${base}-${count}`;
 }
 
-/** Looks for the scenario comment in the lines right after a section heading. */
-function findScenario(lines: string[], from: number): string | undefined {
+/** Reads the scenario comment in the lines right after a section heading. */
+function findScenarios(lines: string[], from: number): string[] {
   for (let i = from; i < Math.min(lines.length, from + 4); i++) {
     const match = SCENARIO_COMMENT.exec(lines[i] ?? '');
-    if (match) return match[1];
+    if (match) return match[1]!.split(',').filter(Boolean);
   }
-  return undefined;
+  return [];
 }
 
 function partOf(title: string): SectionPart | null {

@@ -46,8 +46,11 @@ export interface RunbookSection {
   title: string;
   anchor: string;
   line: number;
-  /** The scenario whose fault this section diagnoses and fixes (`<!-- lab: scenario=NAME -->`). */
-  scenario?: string;
+  /**
+   * The scenarios whose fault this section diagnoses and fixes, from
+   * `<!-- lab: scenario=NAME[,NAME...] -->` under the heading.
+   */
+  scenarios: string[];
   /** Line of each `###` part heading that is present. */
   parts: Partial<Record<SectionPart, number>>;
   steps: RunbookStep[];

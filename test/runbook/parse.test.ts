@@ -54,8 +54,8 @@ describe('parseRunbook', () => {
   });
 
   it('ties a section to its scenario', () => {
-    expect(runbook.sections[0]!.scenario).toBe('eso-vault-token-expired');
-    expect(runbook.sections[1]!.scenario).toBeUndefined();
+    expect(runbook.sections[0]!.scenarios).toEqual(['eso-vault-token-expired']);
+    expect(runbook.sections[1]!.scenarios).toEqual([]);
   });
 
   it('records the line of each part', () => {
