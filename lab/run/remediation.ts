@@ -31,7 +31,11 @@ export async function runRemediation(
 ): Promise<RemediationOutcome> {
   const done: string[] = [];
   if (block.runbook) {
-    const outcome = await runRunbookFix(block.runbook, root, context, timeline);
+    const outcome = await runRunbookFix(block.runbook, root, context, timeline).catch((error: unknown) => {
+      context.signal.throwIfAborted();
+      const reason = error instanceof Error ? error.message : String(error);
+      return { passed: false, failedStep: block.runbook, message: `runbook ${block.runbook} failed: ${reason}` };
+    });
     if (!outcome.passed) return outcome;
     done.push(outcome.message);
   }
