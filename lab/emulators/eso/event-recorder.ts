@@ -70,7 +70,7 @@ export class EventRecorder {
     try {
       if (previous) {
         try {
-          await this.kube.replaceEvent(event);
+          await this.kube.patchEvent(namespace, event.metadata.name, { count, lastTimestamp: timestamp });
         } catch {
           // The Event may have expired or been deleted: start a new series.
           event.metadata.name = `${object.metadata.name}.${randomBytes(8).toString('hex')}`;

@@ -9,6 +9,8 @@ import {
   KubeConfig,
   type KubernetesObject,
   makeInformer,
+  PatchStrategy,
+  setHeaderOptions,
   type Informer,
   type ObjectCache,
   type User,
@@ -128,10 +130,10 @@ export class KubeClient {
     return call(() => this.core.createNamespacedEvent({ namespace, body: event as never }));
   }
 
-  async replaceEvent(event: KubernetesObject & Record<string, unknown>): Promise<KubernetesObject> {
-    const namespace = event.metadata?.namespace ?? 'default';
-    const name = event.metadata?.name ?? '';
-    return call(() => this.core.replaceNamespacedEvent({ namespace, name, body: event as never }));
+  /** Raises `count` and `lastTimestamp` of an existing Event with a merge patch (the recorder's verb is patch). */
+  async patchEvent(namespace: string, name: string, changes: { count: number; lastTimestamp: string }): Promise<void> {
+    const options = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+    await call(() => this.core.patchNamespacedEvent({ namespace, name, body: changes }, options));
   }
 
   /** A list-then-watch informer on a cluster-wide path such as `/apis/external-secrets.io/v1/externalsecrets`. */
