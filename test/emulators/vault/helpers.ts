@@ -16,7 +16,7 @@ import {
 export class ManualClock {
   time: number;
 
-  constructor(start = Date.UTC(2025, 0, 1)) {
+  constructor(start = Date.now()) {
     this.time = start;
   }
 
