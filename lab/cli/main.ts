@@ -48,11 +48,15 @@ export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = ExitCode.passed;
   const interactive = Boolean(process.stdout.isTTY);
+  ignoreClosedPipes();
+  // NO_COLOR is read by listr2's colour library when it loads, so --no-color sets it first.
+  if (argv.includes('--no-color')) process.env.NO_COLOR = '1';
   const context: CommandContext = {
     root: PROJECT_ROOT,
+    cwd: process.cwd(),
     stdout: process.stdout,
     stderr: process.stderr,
-    color: interactive && !process.env.NO_COLOR && !argv.includes('--no-color'),
+    color: colorAllowed(interactive),
     interactive,
     setExitCode: (code) => {
       exitCode = code;
@@ -63,6 +67,10 @@ export async function main(argv: string[]): Promise<number> {
     .description('basecamp-lab: chaos and exit tests for the secrets lifecycle on Kubernetes')
     .option('--no-color', 'turn colour off (also NO_COLOR, or when output is not a terminal)')
     .exitOverride()
+    .configureOutput({
+      writeOut: (text) => context.stdout.write(text),
+      writeErr: (text) => context.stderr.write(text),
+    })
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', exitCodeHelp());
   for (const registerCommand of COMMANDS) registerCommand(program, context);
@@ -77,10 +85,22 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** Ends quietly when the reader of stdout goes away (`lab list | head`), as Unix tools do. */
+function ignoreClosedPipes(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
+/** Colour only on a terminal and without NO_COLOR (any non-empty value, as no-color.org defines it). */
+function colorAllowed(interactive: boolean): boolean {
+  return interactive && !process.env.NO_COLOR;
+}
+
+/** Help and version requests exit 0; every other commander error is a usage error (exit 2). */
 function commanderExitCode(error: CommanderError): number {
-  const helpCodes = ['commander.helpDisplayed', 'commander.help', 'commander.version'];
-  if (helpCodes.includes(error.code)) return ExitCode.passed;
-  return ExitCode.invalidInput;
+  return error.exitCode === 0 ? ExitCode.passed : ExitCode.invalidInput;
 }
 
 function exitCodeHelp(): string {

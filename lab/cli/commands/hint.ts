@@ -1,11 +1,18 @@
-import { EnvironmentError } from '../../core/errors.ts';
-import type { RegisterCommand } from '../command.ts';
+/**
+ * `lab hint`: the next hint for the drill part in progress, each one costing
+ * points. Planned; the options below are the interface it will have.
+ */
+import { notAvailableYet, type RegisterCommand } from '../command.ts';
 
 export const register: RegisterCommand = (program) => {
   program
     .command('hint')
-    .description('not available yet')
+    .description(
+      'show the next hint for the drill part in progress; each hint costs points (not available yet: exits 3)',
+    )
+    .option('--part <n>', 'part to get a hint for: 1, 2 or 3 (default: the part in progress)')
+    .option('--list', 'list the hints already shown and the points they cost')
     .action(() => {
-      throw new EnvironmentError('lab hint is not available yet');
+      throw notAvailableYet('hint');
     });
 };
