@@ -4,15 +4,16 @@
  * see the fault), a `test-flag` probe that reads it, and a LoadedScenario
  * built from a plain object. The runner treats them like any other block.
  */
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Basecamp } from '../../lab/basecamp/types.ts';
 import type { LabClients } from '../../lab/clients/index.ts';
 import { EventBus, MemorySink } from '../../lab/core/events.ts';
 import { Redactor } from '../../lab/core/redact.ts';
-import { faults } from '../../lab/faults/index.ts';
-import { probes } from '../../lab/probes/index.ts';
+import { faultSpecs, faults } from '../../lab/faults/index.ts';
+import { probeSpecs, probes } from '../../lab/probes/index.ts';
 import { CleanupStack } from '../../lab/run/cleanup.ts';
 import type { ScenarioDeps } from '../../lab/run/scenario-runner.ts';
 import type { LoadedScenario } from '../../lab/scenario/loader.ts';
@@ -48,6 +49,9 @@ probes['test-flag'] = {
   },
 };
 
+faultSpecs['test-flag'] = { description: faults['test-flag'].description, schema: faults['test-flag'].schema, variants: [] };
+probeSpecs['test-flag'] = { description: probes['test-flag']!.description, schema: probes['test-flag']!.schema };
+
 /** A scenario object with the defaults of a flag scenario; `overrides` replace top-level fields. */
 export function flagScenario(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -78,6 +82,47 @@ export function loaded(raw: Record<string, unknown>, dir = process.cwd()): Loade
     adrs: scenario.adrs.map((adr) => ({ path: adr })),
     manifests: [],
   };
+}
+
+/**
+ * Writes a project root with runbooks/flag.md and the given scenarios, and
+ * the endpoint files of a basecamp that is never contacted (the flag fault
+ * and probe stay in memory). Returns the root and that basecamp.
+ */
+export function flagProject(scenarios: Array<Record<string, unknown>>): { root: string; basecamp: Basecamp } {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'lab-run-'));
+  mkdirSync(path.join(root, 'runbooks'));
+  mkdirSync(path.join(root, 'scenarios'));
+  writeFileSync(path.join(root, 'runbooks', 'flag.md'), '# Flag runbook\n\n## Flag\n\n### Fix\n\nNothing to run.\n');
+  for (const scenario of scenarios) {
+    writeFileSync(path.join(root, 'scenarios', `${String(scenario.name)}.yaml`), JSON.stringify(scenario, null, 2));
+  }
+  const kubeconfig = path.join(root, 'kubeconfig');
+  writeFileSync(
+    kubeconfig,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters: [{name: lab, cluster: {server: "https://127.0.0.1:1"}}]',
+      'users: [{name: admin, user: {token: unused-token}}]',
+      'contexts: [{name: lab, context: {cluster: lab, user: admin}}]',
+      'current-context: lab',
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(path.join(root, 'token'), 'unused-vault-token\n', { mode: 0o600 });
+  writeFileSync(path.join(root, 'password'), 'unused-password\n', { mode: 0o600 });
+  const basecamp: Basecamp = {
+    ...fakeBasecamp,
+    endpoints: {
+      ...fakeBasecamp.endpoints,
+      kubeconfig,
+      vault: { addr: 'https://127.0.0.1:1', tokenFile: path.join(root, 'token') },
+      postgres: { ...fakeBasecamp.endpoints.postgres, passwordFile: path.join(root, 'password') },
+      stateDir: root,
+    },
+  };
+  return { root, basecamp };
 }
 
 export const fakeBasecamp: Basecamp = {
