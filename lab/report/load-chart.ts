@@ -48,10 +48,15 @@ const MIN_MARKER_GAP = 10;
 /** Latency spread above which the y axis turns logarithmic, so p50 stays readable next to timeouts. */
 const LOG_SCALE_RATIO = 50;
 
+/** The load windows the runner and rotation open (`during-fault`, `during-rotation`). */
+const FAULT_WINDOW = /^during-fault/;
+const ROTATION_WINDOW = /^during-rotation/;
+
 /**
  * Places the fault window and rotation moments on the load's time axis.
- * Times come from `load.startedAt`; without it, load windows whose name
- * contains `fault` stand in for the fault window and rotations go unmarked.
+ * Times come from `load.startedAt`; without it, the `during-fault` load
+ * window stands in for the fault, and the start of `during-rotation` for
+ * the rotation.
  */
 export function loadMarkers(scenario: ScenarioRecord): LoadMarkers {
   const load = scenario.load;
@@ -70,7 +75,7 @@ export function loadMarkers(scenario: ScenarioRecord): LoadMarkers {
     const reverted = secondOf(scenario.fault?.revertedAt) ?? endSecond;
     faults.push({ startSecond: injected, endSecond: reverted, label: 'fault' });
   } else {
-    for (const window of load.windows.filter((candidate) => /fault/i.test(candidate.name))) {
+    for (const window of load.windows.filter((candidate) => FAULT_WINDOW.test(candidate.name))) {
       faults.push({
         startSecond: window.startMs / 1000,
         endSecond: window.endMs / 1000,
@@ -86,6 +91,10 @@ export function loadMarkers(scenario: ScenarioRecord): LoadMarkers {
   const changed = rotation?.propagation.find((event) => event.name === 'vault-rotated');
   const changedAt = secondOf(changed?.time);
   if (changedAt !== undefined) rotations.push({ second: changedAt, label: 'password changed' });
+  if (rotation && rotationStart === undefined) {
+    const window = load.windows.find((candidate) => ROTATION_WINDOW.test(candidate.name));
+    if (window) rotations.push({ second: window.startMs / 1000, label: 'rotation' });
+  }
   return { faults, rotations };
 }
 

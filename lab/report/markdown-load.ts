@@ -26,6 +26,9 @@ export function renderLoadSection(scenario: ScenarioRecord, charts: ScenarioChar
       `${overall.failed} failed (${formatRate(overall.failed, overall.requests)}). ` +
       'Latency is measured from the scheduled send time, so queueing counts.',
   ];
+  if (overall.dropped) {
+    parts[0] += ` ${overall.dropped} arrivals were dropped unsent at the in-flight cap and are not counted above.`;
+  }
 
   const rows = [
     statsRow('overall', 0, load.durationMs, overall),

@@ -71,6 +71,7 @@ const check = z.looseObject({
 const latencyStats = {
   requests: z.number().int().nonnegative(),
   failed: z.number().int().nonnegative(),
+  dropped: z.number().int().nonnegative().optional(),
   byErrorKind: z.partialRecord(z.enum(ERROR_KINDS), z.number().int().nonnegative()),
   p50: z.number(),
   p90: z.number(),

@@ -102,17 +102,28 @@ describe('loadMarkers', () => {
     ]);
   });
 
-  it('falls back to a fault window of the load without a start time', () => {
+  it('falls back to load windows without a start time', () => {
     const summary = { ...load(series(30)), startedAt: undefined };
-    summary.windows = [{ ...summary.overall, name: 'during-fault', startMs: 4000, endMs: 9000 }];
+    summary.windows = [
+      { ...summary.overall, name: 'before-fault', startMs: 0, endMs: 4000 },
+      { ...summary.overall, name: 'during-fault', startMs: 4000, endMs: 9000 },
+      { ...summary.overall, name: 'during-rotation', startMs: 12000, endMs: 20000 },
+    ];
     const markers = loadMarkers(
       scenario({
         load: summary,
         fault: { type: 'x', targets: {}, params: {}, injectedAt: '2026-12-04T18:00:15.000Z' },
+        rotation: {
+          strategy: 'vault-static-role',
+          startedAt: '2026-12-04T18:00:30.000Z',
+          propagation: [],
+          zeroDowntime: true,
+          verdict: 'ok',
+        },
       }),
     );
     expect(markers.faults).toEqual([{ startSecond: 4, endSecond: 9, label: 'during-fault' }]);
-    expect(markers.rotations).toEqual([]);
+    expect(markers.rotations).toEqual([{ second: 12, label: 'rotation' }]);
   });
 });
 

@@ -109,14 +109,12 @@ describe.skipIf(!HAS_CHROMIUM)(
     });
 
     it('resolves every link in the page', async () => {
-      const links = await page
-        .locator('a[href]')
-        .evaluateAll((anchors) =>
-          anchors.map((anchor) => ({
-            raw: anchor.getAttribute('href') ?? '',
-            resolved: (anchor as HTMLAnchorElement).href,
-          })),
-        );
+      const links = await page.locator('a[href]').evaluateAll((anchors) =>
+        anchors.map((anchor) => ({
+          raw: anchor.getAttribute('href') ?? '',
+          resolved: (anchor as HTMLAnchorElement).href,
+        })),
+      );
       expect(links.length).toBeGreaterThan(10);
 
       for (const link of links) {
