@@ -10,6 +10,8 @@ import { parseAllDocuments } from 'yaml';
 import { InvalidInputError } from '../core/errors.ts';
 
 export const MANIFEST_DIR = fileURLToPath(new URL('./manifests/', import.meta.url));
+/** ESO's CustomResourceDefinitions, which the external-secrets Helm chart installs. */
+export const ESO_CRD_DIR = fileURLToPath(new URL('../emulators/eso/crds/', import.meta.url));
 
 /** The label on every object the lab creates; the kubeconfig basecamp touches only these. */
 export const PART_OF_LABEL = 'app.kubernetes.io/part-of';
@@ -30,6 +32,14 @@ export interface ManifestFile {
 export interface ManifestVariables {
   /** Base64 of the PEM CA that signed Vault's certificate. */
   VAULT_CA_BUNDLE: string;
+}
+
+/** Reads the ESO CustomResourceDefinitions (no placeholders). */
+export async function loadEsoCrds(): Promise<ManifestFile[]> {
+  const files = (await readdir(ESO_CRD_DIR)).filter((name) => name.endsWith('.yaml')).sort();
+  const result: ManifestFile[] = [];
+  for (const file of files) result.push({ file, objects: parseManifest(await readFile(join(ESO_CRD_DIR, file), 'utf8'), file) });
+  return result;
 }
 
 /** Reads and parses every manifest file, substituting `${NAME}` placeholders. */

@@ -80,6 +80,8 @@ export class AddressAllocator {
       const index = this.#nextPod;
       this.#nextPod = index >= LAST_POD_INDEX ? FIRST_POD_INDEX : index + 1;
       const ip = `127.${this.subnet.octet}.${index >> 8}.${index & 255}`;
+      // Addresses ending in .0 or .255 are valid on loopback but read like network and broadcast addresses.
+      if ((index & 255) === 0 || (index & 255) === 255) continue;
       if (!this.#taken.has(ip)) {
         this.#taken.add(ip);
         return ip;
