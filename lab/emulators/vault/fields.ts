@@ -67,8 +67,10 @@ export function stringMapField(body: Body, field: string): Record<string, string
     throw conversionError(field, value, 'a map of strings');
   const result: Record<string, string> = {};
   for (const [key, item] of Object.entries(value)) {
-    if (typeof item !== 'string') throw conversionError(field, value, 'a map of strings');
-    result[key] = item;
+    // Weak decoding, as mapstructure does for Vault: numbers and booleans become strings.
+    if (typeof item === 'number' || typeof item === 'boolean') result[key] = String(item);
+    else if (typeof item === 'string') result[key] = item;
+    else throw conversionError(field, value, 'a map of strings');
   }
   return result;
 }
