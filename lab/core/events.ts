@@ -20,7 +20,13 @@ interface EventBase {
 export type LabEvent =
   | (EventBase & { type: 'run.start'; scenarios: string[]; basecamp: string })
   | (EventBase & { type: 'run.end'; status: string; durationMs: number })
-  | (EventBase & { type: 'step.start'; stepId: string; step: string; phase?: string; target?: string })
+  | (EventBase & {
+      type: 'step.start';
+      stepId: string;
+      step: string;
+      phase?: string;
+      target?: string;
+    })
   | (EventBase & {
       type: 'step.end';
       stepId: string;
@@ -38,7 +44,12 @@ export type LabEvent =
       ok: boolean;
       message: string;
     })
-  | (EventBase & { type: 'log'; level: LogLevel; message: string; fields?: Record<string, unknown> });
+  | (EventBase & {
+      type: 'log';
+      level: LogLevel;
+      message: string;
+      fields?: Record<string, unknown>;
+    });
 
 export type LabEventType = LabEvent['type'];
 
@@ -48,6 +59,14 @@ export type EventInput = LabEvent extends infer E
     ? Omit<E, 'time' | 'runId'>
     : never
   : never;
+
+/** What a step event names besides its id: the step, and where it belongs. */
+export interface StepInfo {
+  step: string;
+  scenario?: string;
+  phase?: string;
+  target?: string;
+}
 
 export interface EventSink {
   emit(event: LabEvent): void;
@@ -59,6 +78,8 @@ export class EventBus {
   readonly runId: string;
   readonly #sinks: EventSink[] = [];
   readonly #redactor: Redactor;
+  /** Steps started and not yet ended, by step id: what `endOpenSteps` closes. */
+  readonly #openSteps = new Map<string, { info: StepInfo; started: number }>();
 
   constructor(runId: string, redactor: Redactor) {
     this.runId = runId;
@@ -88,12 +109,10 @@ export class EventBus {
    * settles. A thrown error ends the step as `failed` (or the status the
    * error names) and is re-thrown.
    */
-  async step<T>(
-    info: { step: string; scenario?: string; phase?: string; target?: string },
-    fn: (stepId: string) => Promise<T>,
-  ): Promise<T> {
+  async step<T>(info: StepInfo, fn: (stepId: string) => Promise<T>): Promise<T> {
     const stepId = randomUUID().slice(0, 8);
     const started = performance.now();
+    this.#openSteps.set(stepId, { info, started });
     this.emit({ type: 'step.start', stepId, ...info });
     let status: StepStatus = 'passed';
     let error: string | undefined;
@@ -104,9 +123,33 @@ export class EventBus {
       error = caught instanceof Error ? caught.message : String(caught);
       throw caught;
     } finally {
-      const durationMs = Math.round(performance.now() - started);
-      this.emit({ type: 'step.end', stepId, ...info, status, durationMs, ...(error ? { error } : {}) });
+      this.#endStep(stepId, status, error);
     }
+  }
+
+  /**
+   * Ends every step still open with `status` (for example `interrupted`
+   * after a signal), so each step has its one end event even when its body
+   * never returns. A body that returns later emits no second end.
+   */
+  endOpenSteps(status: StepStatus, error?: string): void {
+    for (const stepId of [...this.#openSteps.keys()].reverse())
+      this.#endStep(stepId, status, error);
+  }
+
+  #endStep(stepId: string, status: StepStatus, error: string | undefined): void {
+    const open = this.#openSteps.get(stepId);
+    if (!open) return;
+    this.#openSteps.delete(stepId);
+    const durationMs = Math.round(performance.now() - open.started);
+    this.emit({
+      type: 'step.end',
+      stepId,
+      ...open.info,
+      status,
+      durationMs,
+      ...(error ? { error } : {}),
+    });
   }
 
   async close(): Promise<void> {

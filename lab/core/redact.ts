@@ -84,16 +84,21 @@ export class StreamRedactor {
     this.#redactor = redactor;
   }
 
-  /** Returns the redacted text that is safe to emit now. */
+  /**
+   * Returns the redacted text that is safe to emit now. The held-back tail
+   * stays raw, and the cut never splits a registered form, so the output
+   * equals `redact` of the whole stream however it was chunked.
+   */
   write(chunk: string): string {
-    const text = this.#redactor.redact(this.#pending + chunk);
+    const buffer = this.#pending + chunk;
     const hold = Math.max(0, this.#redactor.maxNeedleLength() - 1);
-    if (hold === 0 || text.length <= hold) {
-      this.#pending = hold === 0 ? '' : text;
-      return hold === 0 ? text : '';
+    const cut = safeCut(buffer, buffer.length - hold, this.#redactor.needles());
+    if (cut <= 0) {
+      this.#pending = buffer;
+      return '';
     }
-    this.#pending = text.slice(text.length - hold);
-    return text.slice(0, text.length - hold);
+    this.#pending = buffer.slice(cut);
+    return this.#redactor.redact(buffer.slice(0, cut));
   }
 
   /** Returns whatever is still held back, redacted. */
@@ -102,6 +107,33 @@ export class StreamRedactor {
     this.#pending = '';
     return rest;
   }
+}
+
+/**
+ * Moves `cut` back until no occurrence of a needle starts before it and ends
+ * after it. Every occurrence that starts before the first cut is complete in
+ * `buffer`, because the held-back tail is one shorter than the longest needle.
+ */
+function safeCut(buffer: string, cut: number, needles: readonly string[]): number {
+  let current = cut;
+  let moved = true;
+  while (moved && current > 0) {
+    moved = false;
+    for (const needle of needles) {
+      const from = Math.max(0, current - needle.length + 1);
+      for (
+        let index = buffer.indexOf(needle, from);
+        index !== -1 && index < current;
+        index = buffer.indexOf(needle, index + 1)
+      ) {
+        if (index + needle.length > current) {
+          current = index;
+          moved = true;
+        }
+      }
+    }
+  }
+  return current;
 }
 
 /** The forms a secret value travels in through Kubernetes, Vault, JSON and URLs. */

@@ -114,6 +114,12 @@ export async function withRunLifecycle(
     status = caught instanceof InterruptedError || interrupts.received ? 'interrupted' : 'errored';
   }
 
+  if (status === 'interrupted') {
+    context.events.endOpenSteps(
+      'interrupted',
+      `interrupted by ${interrupts.received ?? 'a signal'}`,
+    );
+  }
   const cleanups = await context.cleanup.runAll({ events: context.events });
   if (status === 'interrupted') await context.processes.killAll();
   if (interrupts.received) status = 'interrupted';

@@ -70,9 +70,10 @@ function checkBlock(
   if (!spec) {
     const known = Object.keys(specs).sort();
     const suggestion = closestName(name, known);
-    const message = known.length
-      ? `unknown ${kind}; registered ${SECTION[kind]}: ${known.join(', ')}`
-      : `unknown ${kind}: no ${SECTION[kind]} are registered`;
+    let message = `unknown ${kind}: no ${SECTION[kind]} are registered`;
+    if (suggestion) message = `unknown ${kind}`;
+    else if (known.length)
+      message = `unknown ${kind}; registered ${SECTION[kind]}: ${known.join(', ')}`;
     const received = describeReceived(name)!;
     context.add(
       [...path, nameField],
