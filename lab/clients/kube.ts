@@ -56,6 +56,7 @@ const RESOURCES: Record<string, { plural: string; namespaced: boolean }> = {
   ExternalSecret: { plural: 'externalsecrets', namespaced: true },
   SecretStore: { plural: 'secretstores', namespaced: true },
   ClusterSecretStore: { plural: 'clustersecretstores', namespaced: false },
+  CustomResourceDefinition: { plural: 'customresourcedefinitions', namespaced: false },
 };
 
 /** A Kubernetes Status error: the HTTP code, the reason and the API's message. */

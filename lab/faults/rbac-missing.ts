@@ -16,6 +16,8 @@ import { removeResourceFromRoles } from './rbac-rules.ts';
 import { useStaticToken } from './store-auth.ts';
 import { forceSyncStore, readTarget } from './support.ts';
 
+const ESO_SERVICE_ACCOUNT = { name: PLATFORM.eso.serviceAccount, namespace: PLATFORM.eso.namespace };
+
 const schema = z.strictObject({
   store: z.string().min(1).default(PLATFORM.stores.kv),
   namespace: z.string().min(1).default(PLATFORM.namespaces.app),
@@ -48,12 +50,12 @@ export const rbacMissing = defineFault({
 const VARIANTS = {
   'token-reviewer': removeReviewerBinding,
   'serviceaccount-token': async (context: FaultContext, _params: Params): Promise<Injection> => {
-    const roles = await removeResourceFromRoles(context, PLATFORM.eso, 'serviceaccounts/token');
+    const roles = await removeResourceFromRoles(context, ESO_SERVICE_ACCOUNT, 'serviceaccounts/token');
     return { targets: { roles: roles.join(', ') } };
   },
   'token-secret': async (context: FaultContext, params: Params): Promise<Injection> => {
     await useStaticToken(context, { ...params, secretName: 'vault-token', policy: PLATFORM.vault.policy, ttl: '1h' });
-    const roles = await removeResourceFromRoles(context, PLATFORM.eso, 'secrets');
+    const roles = await removeResourceFromRoles(context, ESO_SERVICE_ACCOUNT, 'secrets');
     return { targets: { secretStore: `${params.namespace}/${params.store}`, roles: roles.join(', ') } };
   },
   'role-binding': rebindVaultRole,
