@@ -42,6 +42,7 @@ class BuiltinLoadRun implements LoadRun {
   readonly #path: string;
   readonly #inFlight = new Set<InFlight>();
   #startedAt = 0;
+  #startedAtEpochMs = 0;
   #next = 0;
   #stopped = false;
   #settled = false;
@@ -76,6 +77,7 @@ class BuiltinLoadRun implements LoadRun {
 
   start(): void {
     this.#startedAt = performance.now();
+    this.#startedAtEpochMs = Date.now();
     const signal = this.#options.signal;
     if (signal?.aborted) this.stop();
     signal?.addEventListener('abort', () => this.stop(), { once: true });
@@ -200,6 +202,7 @@ class BuiltinLoadRun implements LoadRun {
         this.profile,
         this.#recorder,
         this.#endMs ?? this.elapsedMs(),
+        this.#startedAtEpochMs,
       );
       this.#recorder.destroy();
       this.#pool.close().catch(() => {});

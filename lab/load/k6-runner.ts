@@ -130,6 +130,7 @@ class K6LoadRun implements LoadRun {
         this.profile,
         this.#recorder,
         Math.min(endMs, this.profile.durationMs + 30_000),
+        this.#startedEpochMs,
       );
     } finally {
       this.#recorder.destroy();

@@ -38,6 +38,7 @@ export function summarize(
   profile: LoadProfile,
   recorder: LoadRecorder,
   durationMs: number,
+  startedAtEpochMs?: number,
 ): LoadSummary {
   const overall = recorder.overall(durationMs);
   const windows = recorder.windows(durationMs);
@@ -54,6 +55,9 @@ export function summarize(
       profile.stages.length > 0
         ? Math.max(profile.rate, ...profile.stages.map((stage) => stage.target))
         : profile.rate,
+    ...(startedAtEpochMs === undefined
+      ? {}
+      : { startedAt: new Date(startedAtEpochMs).toISOString() }),
     durationMs: Math.round(durationMs),
     overall: overall.stats,
     windows: windows.map(({ window }) => window),

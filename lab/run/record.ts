@@ -167,6 +167,11 @@ export interface RotationRecord {
   zeroDowntime: boolean;
   /** Why zero downtime was or was not met, in one sentence. */
   verdict: string;
+  /**
+   * Milliseconds from the first to the last second of the rotation window
+   * with a failed request, at one-second resolution; absent without failures.
+   */
+  failureWindowMs?: number;
 }
 
 export interface FaultRecord {
