@@ -19,7 +19,9 @@ export function withReadyCondition(
 ): Condition[] {
   const current = readyCondition(conditions);
   const lastTransitionTime =
-    current && current.status === status && current.lastTransitionTime ? current.lastTransitionTime : nowIso;
+    current && current.status === status && current.lastTransitionTime
+      ? current.lastTransitionTime
+      : nowIso;
   const next: Condition = { type: 'Ready', status, reason, message, lastTransitionTime };
   return [...(conditions ?? []).filter((condition) => condition.type !== 'Ready'), next];
 }

@@ -37,9 +37,22 @@ export class EventRecorder {
   ) {}
 
   /** Records an event; a failure is logged and never fails the reconcile. */
-  async record(object: InvolvedObject, type: EventType, reason: string, message: string): Promise<void> {
+  async record(
+    object: InvolvedObject,
+    type: EventType,
+    reason: string,
+    message: string,
+  ): Promise<void> {
     const namespace = object.metadata.namespace || 'default';
-    const key = [object.kind, namespace, object.metadata.name, object.metadata.uid, type, reason, message].join('\u0000');
+    const key = [
+      object.kind,
+      namespace,
+      object.metadata.name,
+      object.metadata.uid,
+      type,
+      reason,
+      message,
+    ].join('\u0000');
     const timestamp = new Date(this.now()).toISOString();
     const previous = this.seen.get(key);
     const count = (previous?.count ?? 0) + 1;
@@ -70,7 +83,10 @@ export class EventRecorder {
     try {
       if (previous) {
         try {
-          await this.kube.patchEvent(namespace, event.metadata.name, { count, lastTimestamp: timestamp });
+          await this.kube.patchEvent(namespace, event.metadata.name, {
+            count,
+            lastTimestamp: timestamp,
+          });
         } catch {
           // The Event may have expired or been deleted: start a new series.
           event.metadata.name = `${object.metadata.name}.${randomBytes(8).toString('hex')}`;
@@ -81,9 +97,19 @@ export class EventRecorder {
       } else {
         await this.kube.createEvent(event);
       }
-      this.remember(key, { name: event.metadata.name, namespace, count: event.count, firstTimestamp: event.firstTimestamp });
+      this.remember(key, {
+        name: event.metadata.name,
+        namespace,
+        count: event.count,
+        firstTimestamp: event.firstTimestamp,
+      });
     } catch (error) {
-      this.log.error('failed to record event', error, { kind: object.kind, namespace, name: object.metadata.name, reason });
+      this.log.error('failed to record event', error, {
+        kind: object.kind,
+        namespace,
+        name: object.metadata.name,
+        reason,
+      });
     }
   }
 

@@ -9,19 +9,19 @@
 import { readyCondition, sameCondition, withReadyCondition } from './conditions.ts';
 import type { EventRecorder } from './event-recorder.ts';
 import { runGenerator } from './generators.ts';
-import { resourceVersionOf, sameSecretData, decodeSecretData } from './hash.ts';
+import { decodeSecretData, resourceVersionOf, sameSecretData } from './hash.ts';
 import type { KubeClient, ResourceRef } from './kube-client.ts';
 import type { ControllerLogger } from './logger.ts';
 import {
   AdmissionMessage,
+  dataError,
+  dataFromExtractError,
+  dataFromGeneratorError,
   EventMessage,
   EventReason,
   ExternalSecretMessage,
   ExternalSecretReason,
   FINALIZER,
-  dataError,
-  dataFromExtractError,
-  dataFromGeneratorError,
   storeNotFound,
   storeNotReady,
 } from './messages.ts';
@@ -35,8 +35,20 @@ import {
   secretDiffers,
 } from './secret-builder.ts';
 import { ESO_GROUP, ESO_VERSION, storeIsReady, storeResource } from './store-controller.ts';
-import type { ConditionStatus, ExternalSecret, KubeSecret, SecretData, SecretStore, StoreKind } from './types.ts';
-import { messageOf, NoSecretError, type ProviderContext, VaultProviderClient } from './vault-provider.ts';
+import type {
+  ConditionStatus,
+  ExternalSecret,
+  KubeSecret,
+  SecretData,
+  SecretStore,
+  StoreKind,
+} from './types.ts';
+import {
+  messageOf,
+  NoSecretError,
+  type ProviderContext,
+  VaultProviderClient,
+} from './vault-provider.ts';
 import type { ReconcileResult } from './work-queue.ts';
 
 export interface ExternalSecretControllerDeps {
@@ -77,7 +89,9 @@ export class ExternalSecretController {
     const started = process.hrtime.bigint();
     const labels = { name, namespace };
     try {
-      const es = await this.deps.kube.getCustom<ExternalSecret>(externalSecretResource(namespace, name));
+      const es = await this.deps.kube.getCustom<ExternalSecret>(
+        externalSecretResource(namespace, name),
+      );
       if (!es) {
         this.forgetMetrics(labels);
         return {};
@@ -92,7 +106,11 @@ export class ExternalSecretController {
       }
     } finally {
       // ESO sets this gauge to time.Since(start) as a float: nanoseconds.
-      this.deps.metrics.set(MetricName.reconcileDuration, labels, Number(process.hrtime.bigint() - started));
+      this.deps.metrics.set(
+        MetricName.reconcileDuration,
+        labels,
+        Number(process.hrtime.bigint() - started),
+      );
     }
   }
 
@@ -113,11 +131,21 @@ export class ExternalSecretController {
     const policy = es.spec?.target?.creationPolicy ?? 'Owner';
     if (fetched.allMissing && es.spec?.target?.deletionPolicy === 'Delete') {
       await this.deleteTarget(es, existing);
-      await this.markDone(es, targetName, ExternalSecretReason.deleted, ExternalSecretMessage.deleted);
+      await this.markDone(
+        es,
+        targetName,
+        ExternalSecretReason.deleted,
+        ExternalSecretMessage.deleted,
+      );
       return this.requeue(es);
     }
     if (policy === 'Merge' && !existing) {
-      await this.markDone(es, targetName, ExternalSecretReason.missing, ExternalSecretMessage.missing);
+      await this.markDone(
+        es,
+        targetName,
+        ExternalSecretReason.missing,
+        ExternalSecretMessage.missing,
+      );
       return this.requeue(es);
     }
     if (policy !== 'None') await this.writeTarget(es, targetName, fetched.data, existing);
@@ -143,15 +171,20 @@ export class ExternalSecretController {
   private async fetchData(es: ExternalSecret): Promise<FetchResult> {
     const namespace = es.metadata.namespace ?? '';
     const deleteWhenMissing = es.spec?.target?.deletionPolicy === 'Delete';
-    const usesStore = (es.spec?.data?.length ?? 0) > 0 || (es.spec?.dataFrom ?? []).some((entry) => entry.extract);
+    const usesStore =
+      (es.spec?.data?.length ?? 0) > 0 || (es.spec?.dataFrom ?? []).some((entry) => entry.extract);
     const store = usesStore ? await this.readyStore(es) : undefined;
     let client: VaultProviderClient | undefined;
     const connect = async () => {
-      client ??= await VaultProviderClient.connect(this.deps.provider, store!.spec!.provider!.vault!, {
-        kind: store!.kind ?? 'SecretStore',
-        name: store!.metadata.name,
-        namespace,
-      });
+      client ??= await VaultProviderClient.connect(
+        this.deps.provider,
+        store!.spec!.provider!.vault!,
+        {
+          kind: store!.kind ?? 'SecretStore',
+          name: store!.metadata.name,
+          namespace,
+        },
+      );
       return client;
     };
     const data: SecretData = {};
@@ -167,7 +200,11 @@ export class ExternalSecretController {
             missing++;
             continue;
           }
-          throw new SyncError(ExternalSecretMessage.getDataFailed, dataError(index, entry.remoteRef.key, messageOf(error)), error);
+          throw new SyncError(
+            ExternalSecretMessage.getDataFailed,
+            dataError(index, entry.remoteRef.key, messageOf(error)),
+            error,
+          );
         }
       }
       for (const [index, entry] of (es.spec?.dataFrom ?? []).entries()) {
@@ -180,14 +217,30 @@ export class ExternalSecretController {
               missing++;
               continue;
             }
-            throw new SyncError(ExternalSecretMessage.getDataFailed, dataFromExtractError(index, messageOf(error)), error);
+            throw new SyncError(
+              ExternalSecretMessage.getDataFailed,
+              dataFromExtractError(index, messageOf(error)),
+              error,
+            );
           }
         } else if (entry.sourceRef?.generatorRef) {
           try {
-            Object.assign(data, await runGenerator(this.deps.provider, this.deps.kube, entry.sourceRef.generatorRef, namespace));
+            Object.assign(
+              data,
+              await runGenerator(
+                this.deps.provider,
+                this.deps.kube,
+                entry.sourceRef.generatorRef,
+                namespace,
+              ),
+            );
             fetchedAny = true;
           } catch (error) {
-            throw new SyncError(ExternalSecretMessage.getDataFailed, dataFromGeneratorError(index, messageOf(error)), error);
+            throw new SyncError(
+              ExternalSecretMessage.getDataFailed,
+              dataFromGeneratorError(index, messageOf(error)),
+              error,
+            );
           }
         }
       }
@@ -197,7 +250,7 @@ export class ExternalSecretController {
     return { data, allMissing: missing > 0 && !fetchedAny };
   }
 
-  /** The flood gate: a store that is missing, not Ready or not open to this namespace stops the sync. */
+  /** Returns the referenced store, or fails when it is missing, not Ready or closed to this namespace (ESO's flood gate). */
   private async readyStore(es: ExternalSecret): Promise<SecretStore> {
     const kind: StoreKind = es.spec?.secretStoreRef?.kind ?? 'SecretStore';
     const name = es.spec?.secretStoreRef?.name ?? '';
@@ -214,7 +267,8 @@ export class ExternalSecretController {
       const text = `using cluster store "${name}" is not allowed from namespace "${namespace}": denied by spec.condition`;
       throw new SyncError(ExternalSecretMessage.getDataFailed, text);
     }
-    if (!storeIsReady(store)) throw new SyncError(ExternalSecretMessage.getDataFailed, storeNotReady(kind, name));
+    if (!storeIsReady(store))
+      throw new SyncError(ExternalSecretMessage.getDataFailed, storeNotReady(kind, name));
     if (!store.spec?.provider?.vault) {
       const text = `${kind} "${name}" has no spec.provider.vault: the embedded controller supports the Vault provider only`;
       throw new SyncError(ExternalSecretMessage.getDataFailed, text);
@@ -222,7 +276,12 @@ export class ExternalSecretController {
     return store;
   }
 
-  private async writeTarget(es: ExternalSecret, targetName: string, fetched: SecretData, existing: KubeSecret | undefined): Promise<void> {
+  private async writeTarget(
+    es: ExternalSecret,
+    targetName: string,
+    fetched: SecretData,
+    existing: KubeSecret | undefined,
+  ): Promise<void> {
     let built: ReturnType<typeof applyTemplate>;
     try {
       built = applyTemplate(es, fetched);
@@ -235,17 +294,29 @@ export class ExternalSecretController {
       throw new SyncError(ExternalSecretMessage.ownedByOther, ExternalSecretMessage.ownedByOther);
     }
     const desired =
-      policy === 'Merge' && existing ? desiredMergedSecret(built, existing) : desiredOwnedSecret(es, targetName, built, existing);
+      policy === 'Merge' && existing
+        ? desiredMergedSecret(built, existing)
+        : desiredOwnedSecret(es, targetName, built, existing);
     try {
       if (!existing) {
         await this.deps.kube.createSecret(desired);
-        await this.deps.events.record(asInvolved(es), 'Normal', EventReason.created, EventMessage.created);
+        await this.deps.events.record(
+          asInvolved(es),
+          'Normal',
+          EventReason.created,
+          EventMessage.created,
+        );
         return;
       }
       if (!secretDiffers(existing, desired)) return;
       await this.deps.kube.replaceSecret(desired);
       if (!sameSecretData(decodeSecretData(existing.data), decodeSecretData(desired.data))) {
-        await this.deps.events.record(asInvolved(es), 'Normal', EventReason.updated, EventMessage.updated);
+        await this.deps.events.record(
+          asInvolved(es),
+          'Normal',
+          EventReason.updated,
+          EventMessage.updated,
+        );
       }
     } catch (error) {
       throw new SyncError(ExternalSecretMessage.updateFailed, messageOf(error), error);
@@ -266,17 +337,22 @@ export class ExternalSecretController {
    * Adds the cleanup finalizer while deletionPolicy is Delete and removes it
    * otherwise.
    */
-  // NOTE: upstream ESO keeps the finalizer on every ExternalSecret; here it is only
-  // present with deletionPolicy Delete, so an ExternalSecret can still be deleted
-  // while the embedded controller is stopped.
+  // NOTE: upstream ESO keeps the finalizer on every ExternalSecret. Here it is only
+  // present with deletionPolicy Delete, so that an ExternalSecret can still be
+  // deleted while the embedded controller is stopped.
   private async ensureFinalizer(es: ExternalSecret): Promise<ExternalSecret> {
     const wants = es.spec?.target?.deletionPolicy === 'Delete';
     const finalizers = es.metadata.finalizers ?? [];
     const has = finalizers.includes(FINALIZER);
     if (wants === has) return es;
-    const next = wants ? [...finalizers, FINALIZER] : finalizers.filter((item) => item !== FINALIZER);
+    const next = wants
+      ? [...finalizers, FINALIZER]
+      : finalizers.filter((item) => item !== FINALIZER);
     const body = { ...es, metadata: { ...es.metadata, finalizers: next } };
-    return this.deps.kube.replaceCustom(externalSecretResource(es.metadata.namespace ?? '', es.metadata.name), body);
+    return this.deps.kube.replaceCustom(
+      externalSecretResource(es.metadata.namespace ?? '', es.metadata.name),
+      body,
+    );
   }
 
   /** Handles a deleted ExternalSecret: with deletionPolicy Delete the managed Secret goes too. */
@@ -288,31 +364,49 @@ export class ExternalSecretController {
       const existing = await this.deps.kube.getSecret(es.metadata.namespace ?? '', targetName);
       await this.deleteTarget(es, existing);
     }
-    const body = { ...es, metadata: { ...es.metadata, finalizers: finalizers.filter((item) => item !== FINALIZER) } };
-    await this.deps.kube.replaceCustom(externalSecretResource(es.metadata.namespace ?? '', es.metadata.name), body);
+    const body = {
+      ...es,
+      metadata: { ...es.metadata, finalizers: finalizers.filter((item) => item !== FINALIZER) },
+    };
+    await this.deps.kube.replaceCustom(
+      externalSecretResource(es.metadata.namespace ?? '', es.metadata.name),
+      body,
+    );
     this.forgetMetrics({ name: es.metadata.name, namespace: es.metadata.namespace ?? '' });
     return {};
   }
 
-  private async markDone(es: ExternalSecret, targetName: string, reason: string, message: string): Promise<void> {
+  private async markDone(
+    es: ExternalSecret,
+    targetName: string,
+    reason: string,
+    message: string,
+  ): Promise<void> {
     await this.updateStatus(es, 'True', reason, message, {
       refreshTime: new Date(this.deps.now()).toISOString(),
       syncedResourceVersion: resourceVersionOf(es.metadata),
       binding: { name: targetName },
     });
     this.setConditionMetric(es, 'True');
-    this.deps.log.info('reconciled secret', { ExternalSecret: { name: es.metadata.name, namespace: es.metadata.namespace } });
+    this.deps.log.info('reconciled secret', {
+      ExternalSecret: { name: es.metadata.name, namespace: es.metadata.namespace },
+    });
   }
 
   private async markFailed(es: ExternalSecret, error: unknown): Promise<void> {
-    const conditionMessage = error instanceof SyncError ? error.conditionMessage : ExternalSecretMessage.getDataFailed;
+    const conditionMessage =
+      error instanceof SyncError ? error.conditionMessage : ExternalSecretMessage.getDataFailed;
     const message = messageOf(error);
-    this.deps.log.error(conditionMessage, error, { ExternalSecret: { name: es.metadata.name, namespace: es.metadata.namespace } });
+    this.deps.log.error(conditionMessage, error, {
+      ExternalSecret: { name: es.metadata.name, namespace: es.metadata.namespace },
+    });
     await this.deps.events.record(asInvolved(es), 'Warning', EventReason.updateFailed, message);
     try {
       await this.updateStatus(es, 'False', ExternalSecretReason.syncedError, conditionMessage, {});
     } catch (statusError) {
-      this.deps.log.error('failed to update status', statusError, { ExternalSecret: { name: es.metadata.name, namespace: es.metadata.namespace } });
+      this.deps.log.error('failed to update status', statusError, {
+        ExternalSecret: { name: es.metadata.name, namespace: es.metadata.namespace },
+      });
     }
     this.setConditionMetric(es, 'False');
   }
@@ -351,13 +445,18 @@ export class ExternalSecretController {
   }
 
   private forgetMetrics(labels: { name: string; namespace: string }): void {
-    for (const name of [MetricName.syncCallsTotal, MetricName.syncCallsError, MetricName.externalSecretCondition, MetricName.reconcileDuration]) {
+    for (const name of [
+      MetricName.syncCallsTotal,
+      MetricName.syncCallsError,
+      MetricName.externalSecretCondition,
+      MetricName.reconcileDuration,
+    ]) {
       this.deps.metrics.remove(name, labels);
     }
   }
 }
 
-/** The checks of ESO's admission webhook, which the embedded API server does not run. */
+/** Runs the checks of ESO's admission webhook, which the embedded API server does not run. */
 function validateSpec(es: ExternalSecret): void {
   const spec = es.spec ?? {};
   if ((spec.data?.length ?? 0) === 0 && (spec.dataFrom?.length ?? 0) === 0) {
@@ -370,7 +469,11 @@ function validateSpec(es: ExternalSecret): void {
   try {
     refreshIntervalMs(es);
   } catch (error) {
-    throw new SyncError(ExternalSecretMessage.getDataFailed, `invalid spec.refreshInterval: ${messageOf(error)}`, error);
+    throw new SyncError(
+      ExternalSecretMessage.getDataFailed,
+      `invalid spec.refreshInterval: ${messageOf(error)}`,
+      error,
+    );
   }
 }
 
@@ -381,5 +484,9 @@ function clusterStoreAllows(store: SecretStore, namespace: string): boolean {
 }
 
 function asInvolved(es: ExternalSecret) {
-  return { apiVersion: `${ESO_GROUP}/${ESO_VERSION}`, kind: 'ExternalSecret', metadata: es.metadata };
+  return {
+    apiVersion: `${ESO_GROUP}/${ESO_VERSION}`,
+    kind: 'ExternalSecret',
+    metadata: es.metadata,
+  };
 }

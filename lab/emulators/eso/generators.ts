@@ -7,7 +7,12 @@
  */
 import { randomInt } from 'node:crypto';
 import type { KubeClient } from './kube-client.ts';
-import type { GeneratorRef, PasswordGenerator, SecretData, VaultDynamicSecretGenerator } from './types.ts';
+import type {
+  GeneratorRef,
+  PasswordGenerator,
+  SecretData,
+  VaultDynamicSecretGenerator,
+} from './types.ts';
 import { messageOf, type ProviderContext, VaultProviderClient } from './vault-provider.ts';
 
 export const GENERATOR_GROUP = 'generators.external-secrets.io';
@@ -64,7 +69,8 @@ export function generatePassword(spec: PasswordSpec): string {
   const place = (count: number, alphabet: string) => {
     for (let i = 0; i < count; i++) {
       let char = alphabet[randomInt(alphabet.length)]!;
-      while (!spec.allowRepeat && result.includes(char)) char = alphabet[randomInt(alphabet.length)]!;
+      while (!spec.allowRepeat && result.includes(char))
+        char = alphabet[randomInt(alphabet.length)]!;
       result.splice(randomInt(result.length + 1), 0, char);
     }
   };
@@ -92,7 +98,12 @@ export async function runGenerator(
     return { password: Buffer.from(generatePassword(passwordSpec(generator.spec)), 'utf8') };
   }
   if (ref.kind === 'VaultDynamicSecret') {
-    const generator = await getGenerator<VaultDynamicSecretGenerator>(kube, 'vaultdynamicsecrets', namespace, ref.name);
+    const generator = await getGenerator<VaultDynamicSecretGenerator>(
+      kube,
+      'vaultdynamicsecrets',
+      namespace,
+      ref.name,
+    );
     return runVaultDynamicSecret(context, generator, namespace);
   }
   throw new Error(
@@ -100,8 +111,19 @@ export async function runGenerator(
   );
 }
 
-async function getGenerator<T>(kube: KubeClient, plural: string, namespace: string, name: string): Promise<T> {
-  const object = await kube.getCustom<T>({ group: GENERATOR_GROUP, version: GENERATOR_VERSION, plural, namespace, name });
+async function getGenerator<T>(
+  kube: KubeClient,
+  plural: string,
+  namespace: string,
+  name: string,
+): Promise<T> {
+  const object = await kube.getCustom<T>({
+    group: GENERATOR_GROUP,
+    version: GENERATOR_VERSION,
+    plural,
+    namespace,
+    name,
+  });
   if (!object) throw new Error(`${plural}.${GENERATOR_GROUP} "${name}" not found`);
   return object;
 }
@@ -114,7 +136,9 @@ async function runVaultDynamicSecret(
 ): Promise<SecretData> {
   const spec = generator.spec;
   if (!spec?.provider || !spec.path) {
-    throw new Error(`VaultDynamicSecret "${generator.metadata.name}" needs spec.provider and spec.path`);
+    throw new Error(
+      `VaultDynamicSecret "${generator.metadata.name}" needs spec.provider and spec.path`,
+    );
   }
   const client = await VaultProviderClient.connect(context, spec.provider, {
     kind: 'SecretStore',
@@ -132,8 +156,9 @@ async function runVaultDynamicSecret(
       throw new Error(`unable to get dynamic secret: ${messageOf(error)}`, { cause: error });
     }
     const resultType = spec.resultType ?? 'Data';
-    const part =
-      resultType === 'Raw' ? answer.body : resultType === 'Auth' ? answer.body?.auth : answer.body?.data;
+    let part: unknown = answer.body?.data;
+    if (resultType === 'Raw') part = answer.body;
+    if (resultType === 'Auth') part = answer.body?.auth;
     const entries = Object.entries((part ?? {}) as Record<string, unknown>);
     if (entries.length === 0 && !spec.allowEmptyResponse) {
       throw new Error('unable to get dynamic secret: empty response from Vault');

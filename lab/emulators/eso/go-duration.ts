@@ -1,7 +1,7 @@
 /**
  * Go's time.ParseDuration, which ESO uses for `spec.refreshInterval`
- * (metav1.Duration): a sequence of decimal numbers with units ns, us, µs,
- * ms, s, m, h, such as `1h0m0s` or `90s`; `0` alone is allowed.
+ * (metav1.Duration). A duration is a sequence of decimal numbers with units
+ * ns, us, µs, ms, s, m or h, such as `1h0m0s` or `90s`. A bare `0` is allowed too.
  */
 
 const UNIT_MS: Record<string, number> = {

@@ -43,10 +43,25 @@ type Operand =
   | { kind: 'identifier'; name: string }
   | { kind: 'pipeline'; pipeline: Command[] };
 
-const UNSUPPORTED = new Set(['if', 'else', 'end', 'range', 'with', 'define', 'block', 'template', 'break', 'continue']);
+const UNSUPPORTED = new Set([
+  'if',
+  'else',
+  'end',
+  'range',
+  'with',
+  'define',
+  'block',
+  'template',
+  'break',
+  'continue',
+]);
 
 /** Parses and runs `source` against `data`; `name` appears in error messages as Go's template name. */
-export function executeTemplate(name: string, source: string, data: Record<string, string>): string {
+export function executeTemplate(
+  name: string,
+  source: string,
+  data: Record<string, string>,
+): string {
   const nodes = parseTemplate(name, source);
   let output = '';
   for (const node of nodes) {
@@ -86,7 +101,11 @@ export function parseTemplate(name: string, source: string): Array<TextNode | Ac
     if (text) nodes.push({ kind: 'text', text });
     const trimmed = body.trim();
     if (!(trimmed.startsWith('/*') && trimmed.endsWith('*/'))) {
-      nodes.push({ kind: 'action', pipeline: parsePipeline(name, tokenize(name, trimmed), trimmed), source: trimmed });
+      nodes.push({
+        kind: 'action',
+        pipeline: parsePipeline(name, tokenize(name, trimmed), trimmed),
+        source: trimmed,
+      });
     }
     position = close + 2;
     if (trimAfter) {
@@ -124,7 +143,8 @@ function tokenize(name: string, body: string): string[] {
     } else if (char === '"' || char === '`') {
       let j = i + 1;
       while (j < body.length && body[j] !== char) j += body[j] === '\\' && char === '"' ? 2 : 1;
-      if (j >= body.length) throw new TemplateError(`template: ${name}: unterminated quoted string in "${body}"`);
+      if (j >= body.length)
+        throw new TemplateError(`template: ${name}: unterminated quoted string in "${body}"`);
       tokens.push(body.slice(i, j + 1));
       i = j + 1;
     } else {
@@ -139,12 +159,19 @@ function tokenize(name: string, body: string): string[] {
 
 function parsePipeline(name: string, tokens: string[], source: string): Command[] {
   const [pipeline, rest] = parseCommands(name, tokens, 0, source);
-  if (rest !== tokens.length) throw new TemplateError(`template: ${name}: unexpected ")" in "${source}"`);
-  if (pipeline.length === 0) throw new TemplateError(`template: ${name}: missing value for command`);
+  if (rest !== tokens.length)
+    throw new TemplateError(`template: ${name}: unexpected ")" in "${source}"`);
+  if (pipeline.length === 0)
+    throw new TemplateError(`template: ${name}: missing value for command`);
   return pipeline;
 }
 
-function parseCommands(name: string, tokens: string[], start: number, source: string): [Command[], number] {
+function parseCommands(
+  name: string,
+  tokens: string[],
+  start: number,
+  source: string,
+): [Command[], number] {
   const commands: Command[] = [];
   let command: Command = [];
   let i = start;
@@ -152,7 +179,8 @@ function parseCommands(name: string, tokens: string[], start: number, source: st
     const token = tokens[i]!;
     if (token === ')') break;
     if (token === '|') {
-      if (command.length === 0) throw new TemplateError(`template: ${name}: missing command before "|" in "${source}"`);
+      if (command.length === 0)
+        throw new TemplateError(`template: ${name}: missing command before "|" in "${source}"`);
       commands.push(command);
       command = [];
       i++;
@@ -160,7 +188,8 @@ function parseCommands(name: string, tokens: string[], start: number, source: st
     }
     if (token === '(') {
       const [inner, next] = parseCommands(name, tokens, i + 1, source);
-      if (tokens[next] !== ')') throw new TemplateError(`template: ${name}: unclosed left paren in "${source}"`);
+      if (tokens[next] !== ')')
+        throw new TemplateError(`template: ${name}: unclosed left paren in "${source}"`);
       command.push({ kind: 'pipeline', pipeline: inner });
       i = next + 1;
       continue;
@@ -181,18 +210,26 @@ function parseOperand(name: string, token: string, source: string): Operand {
   if (token === 'true' || token === 'false') return { kind: 'literal', value: token === 'true' };
   if (token === 'nil') return { kind: 'literal', value: undefined };
   if (token.startsWith('$') || token.includes(':=') || token === '=') {
-    throw new TemplateError(`template: ${name}: variables are not supported by the embedded controller: "${source}"`);
+    throw new TemplateError(
+      `template: ${name}: variables are not supported by the embedded controller: "${source}"`,
+    );
   }
   if (UNSUPPORTED.has(token)) {
     throw new TemplateError(
       `template: ${name}: "${token}" is not supported by the embedded controller; use functions and pipelines only`,
     );
   }
-  if (!Object.hasOwn(FUNCTIONS, token)) throw new TemplateError(`template: ${name}: function "${token}" not defined`);
+  if (!Object.hasOwn(FUNCTIONS, token))
+    throw new TemplateError(`template: ${name}: function "${token}" not defined`);
   return { kind: 'identifier', name: token };
 }
 
-function runPipeline(name: string, node: ActionNode, pipeline: Command[], data: Record<string, string>): Value {
+function runPipeline(
+  name: string,
+  node: ActionNode,
+  pipeline: Command[],
+  data: Record<string, string>,
+): Value {
   let previous: Value;
   let hasPrevious = false;
   for (const command of pipeline) {
@@ -209,7 +246,9 @@ function runPipeline(name: string, node: ActionNode, pipeline: Command[], data: 
       }
     } else {
       if (args.length > 0) {
-        throw new TemplateError(`template: ${name}: executing "${name}" at <${node.source}>: can't give argument to non-function`);
+        throw new TemplateError(
+          `template: ${name}: executing "${name}" at <${node.source}>: can't give argument to non-function`,
+        );
       }
       previous = evaluate(name, node, head, data);
     }
@@ -218,7 +257,12 @@ function runPipeline(name: string, node: ActionNode, pipeline: Command[], data: 
   return previous;
 }
 
-function evaluate(name: string, node: ActionNode, operand: Operand, data: Record<string, string>): Value {
+function evaluate(
+  name: string,
+  node: ActionNode,
+  operand: Operand,
+  data: Record<string, string>,
+): Value {
   switch (operand.kind) {
     case 'literal':
       return operand.value;
@@ -247,7 +291,11 @@ function printValue(value: Value): string {
   return String(value);
 }
 
-const text = (value: Value): string => (value === undefined || value === null ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value));
+function text(value: Value): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
 
 const FUNCTIONS: Record<string, TemplateFunction> = {
   b64enc: (value) => Buffer.from(text(value), 'utf8').toString('base64'),
@@ -256,9 +304,12 @@ const FUNCTIONS: Record<string, TemplateFunction> = {
   lower: (value) => text(value).toLowerCase(),
   title: (value) => text(value).replace(/\b\w/g, (char) => char.toUpperCase()),
   trim: (value) => text(value).trim(),
-  trimPrefix: (prefix, value) => (text(value).startsWith(text(prefix)) ? text(value).slice(text(prefix).length) : text(value)),
+  trimPrefix: (prefix, value) =>
+    text(value).startsWith(text(prefix)) ? text(value).slice(text(prefix).length) : text(value),
   trimSuffix: (suffix, value) =>
-    text(suffix) && text(value).endsWith(text(suffix)) ? text(value).slice(0, -text(suffix).length) : text(value),
+    text(suffix) && text(value).endsWith(text(suffix))
+      ? text(value).slice(0, -text(suffix).length)
+      : text(value),
   trimAll: (cutset, value) => {
     const chars = new Set(text(cutset));
     let result = text(value);
@@ -273,7 +324,8 @@ const FUNCTIONS: Record<string, TemplateFunction> = {
   print: (...args) => args.map(text).join(''),
   index: (collection, ...keys) => keys.reduce(indexOne, collection),
   get: (collection, key) => indexOne(collection, key) ?? '',
-  default: (fallback, value) => (value === undefined || value === null || value === '' ? fallback : value),
+  default: (fallback, value) =>
+    value === undefined || value === null || value === '' ? fallback : value,
   toString: (value: Value) => text(value),
   toJson: (value) => JSON.stringify(value),
   fromJson: (value) => {
@@ -285,20 +337,34 @@ const FUNCTIONS: Record<string, TemplateFunction> = {
   },
   indent: (spaces, value) => indentText(Number(spaces), text(value)),
   nindent: (spaces, value) => `\n${indentText(Number(spaces), text(value))}`,
-  cat: (...values) => values.filter((value) => value !== undefined && value !== null).map(text).join(' '),
+  cat: (...values) =>
+    values
+      .filter((value) => value !== undefined && value !== null)
+      .map(text)
+      .join(' '),
   contains: (needle, value) => text(value).includes(text(needle)),
   hasPrefix: (prefix, value) => text(value).startsWith(text(prefix)),
   hasSuffix: (suffix, value) => text(value).endsWith(text(suffix)),
   sha256sum: (value) => createHash('sha256').update(text(value), 'utf8').digest('hex'),
   urlquery: (...values) => encodeURIComponent(values.map(text).join('')),
-  len: (value) => (typeof value === 'string' || Array.isArray(value) ? value.length : Object.keys(value ?? {}).length),
-  join: (separator, list) => (Array.isArray(list) ? list.map(text).join(text(separator)) : text(list)),
-  split: (separator, value) => Object.fromEntries(text(value).split(text(separator)).map((part, i) => [`_${i}`, part])),
+  len: (value) =>
+    typeof value === 'string' || Array.isArray(value)
+      ? value.length
+      : Object.keys(value ?? {}).length,
+  join: (separator, list) =>
+    Array.isArray(list) ? list.map(text).join(text(separator)) : text(list),
+  split: (separator, value) =>
+    Object.fromEntries(
+      text(value)
+        .split(text(separator))
+        .map((part, i) => [`_${i}`, part]),
+    ),
   list: (...values) => values,
 };
 
 function indexOne(collection: Value, key: Value): Value {
-  if (collection === null || typeof collection !== 'object') throw new Error(`cannot index ${typeof collection} with ${text(key)}`);
+  if (collection === null || typeof collection !== 'object')
+    throw new Error(`cannot index ${typeof collection} with ${text(key)}`);
   if (Array.isArray(collection)) {
     const position = Number(key);
     if (!Number.isInteger(position) || position < 0 || position >= collection.length) {
@@ -321,12 +387,13 @@ function indentText(spaces: number, value: string): string {
 /** The `%s %d %v %q %%` verbs of Go's fmt. */
 function formatPrintf(format: string, args: Value[]): string {
   let next = 0;
-  return format.replace(/%([sdvq%])/g, (match, verb: string) => {
+  return format.replace(/%([sdvq%])/g, (_match, verb: string) => {
     if (verb === '%') return '%';
     if (next >= args.length) return `%!${verb}(MISSING)`;
     const value = args[next++];
     if (verb === 'q') return JSON.stringify(text(value));
-    if (verb === 'd') return typeof value === 'number' ? String(Math.trunc(value)) : `%!d(string=${text(value)})`;
+    if (verb === 'd')
+      return typeof value === 'number' ? String(Math.trunc(value)) : `%!d(string=${text(value)})`;
     return text(value);
   });
 }

@@ -27,14 +27,16 @@ function md5(text: string): string {
   return createHash('md5').update(text, 'utf8').digest('hex');
 }
 
-/** The `reconcile.external-secrets.io/data-hash` annotation of a managed Secret. */
+/** Computes the `reconcile.external-secrets.io/data-hash` annotation of a managed Secret. */
 export function dataHash(data: SecretData): string {
   return md5(formatByteMap(data));
 }
 
 /** Hash of an object's annotations and labels, so changing either forces a sync. */
 export function metaHash(meta: Pick<ObjectMeta, 'annotations' | 'labels'>): string {
-  return md5(`{annotations:${formatStringMap(meta.annotations)} labels:${formatStringMap(meta.labels)}}`);
+  return md5(
+    `{annotations:${formatStringMap(meta.annotations)} labels:${formatStringMap(meta.labels)}}`,
+  );
 }
 
 /** `status.syncedResourceVersion`: `<generation>-<metaHash>`. */
@@ -45,7 +47,8 @@ export function resourceVersionOf(meta: ObjectMeta): string {
 /** Decodes a Secret's base64 `data` into bytes. */
 export function decodeSecretData(data: Record<string, string> | undefined): SecretData {
   const decoded: SecretData = {};
-  for (const [key, value] of Object.entries(data ?? {})) decoded[key] = Buffer.from(value, 'base64');
+  for (const [key, value] of Object.entries(data ?? {}))
+    decoded[key] = Buffer.from(value, 'base64');
   return decoded;
 }
 

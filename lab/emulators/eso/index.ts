@@ -1,9 +1,9 @@
 /**
- * The ESO-compatible controller of the embedded basecamp. It is a client of
- * the Kubernetes API (with its own service account token, so RBAC applies)
- * and of Vault (through the pod network, so NetworkPolicies apply), and it
- * reconciles SecretStores, ClusterSecretStores and ExternalSecrets with one
- * work queue per kind, `concurrency` workers each (ESO's default is 1).
+ * The ESO-compatible controller of the embedded basecamp. It calls the
+ * Kubernetes API with its own service account token, so RBAC applies, and
+ * reaches Vault through the pod network, so NetworkPolicies apply. Each kind
+ * (SecretStore, ClusterSecretStore, ExternalSecret) has one work queue with
+ * `concurrency` workers (ESO's default is 1).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -46,7 +46,12 @@ export async function startEso(options: EsoOptions): Promise<EsoController> {
     vaultTimeoutMs: options.vaultTimeoutMs ?? ESO_DEFAULTS.vaultTimeoutMs,
     network: options.network,
     onVaultCall: (call, ok) =>
-      metrics.inc(MetricName.providerApiCalls, { provider: 'HashiCorp/Vault', call, status: ok ? 'success' : 'error' }),
+      metrics.inc(MetricName.providerApiCalls, {
+        provider: 'HashiCorp/Vault',
+        call,
+        status: ok ? 'success' : 'error',
+      }),
+    onRevokeError: (error) => log.error('failed to revoke Vault token', error),
   };
   const events = new EventRecorder(kube, log.child('events'), now);
   const stores = new StoreController({
@@ -58,10 +63,19 @@ export async function startEso(options: EsoOptions): Promise<EsoController> {
     now,
     storeRequeueMs: options.storeRequeueMs ?? ESO_DEFAULTS.storeRequeueMs,
   });
-  const externalSecrets = new ExternalSecretController({ kube, provider, events, metrics, log: log.child('externalsecret'), now });
+  const externalSecrets = new ExternalSecretController({
+    kube,
+    provider,
+    events,
+    metrics,
+    log: log.child('externalsecret'),
+    now,
+  });
 
   const reconcile = (kind: QueueKind, namespace: string, name: string) =>
-    kind === 'ExternalSecret' ? externalSecrets.reconcile(namespace, name) : stores.reconcile(kind, namespace, name);
+    kind === 'ExternalSecret'
+      ? externalSecrets.reconcile(namespace, name)
+      : stores.reconcile(kind, namespace, name);
   const queues = new Map<QueueKind, WorkQueue>();
   for (const kind of ['ExternalSecret', 'SecretStore', 'ClusterSecretStore'] as const) {
     queues.set(kind, makeQueue(kind, options, log, reconcile));
@@ -91,7 +105,11 @@ function makeQueue(
   kind: QueueKind,
   options: EsoOptions,
   log: ControllerLogger,
-  reconcile: (kind: QueueKind, namespace: string, name: string) => Promise<{ requeueAfterMs?: number }>,
+  reconcile: (
+    kind: QueueKind,
+    namespace: string,
+    name: string,
+  ) => Promise<{ requeueAfterMs?: number }>,
 ): WorkQueue {
   const logger = log.child(kind.toLowerCase());
   return new WorkQueue(
@@ -104,14 +122,19 @@ function makeQueue(
       baseMs: options.backoff?.baseMs ?? ESO_DEFAULTS.backoff.baseMs,
       maxMs: options.backoff?.maxMs ?? ESO_DEFAULTS.backoff.maxMs,
       onError: (key, error, retryInMs) =>
-        logger.error('Reconciler error', error, { controller: kind.toLowerCase(), [kind]: key, retryInMs }),
+        logger.error('Reconciler error', error, {
+          controller: kind.toLowerCase(),
+          [kind]: key,
+          retryInMs,
+        }),
     },
   );
 }
 
 /** The informers and the predicates that decide which changes enqueue a reconcile. */
 class Watchers {
-  private readonly informers: Array<Informer<KubernetesObject> & ObjectCache<KubernetesObject>> = [];
+  private readonly informers: Array<Informer<KubernetesObject> & ObjectCache<KubernetesObject>> =
+    [];
   private readonly seen = new Map<string, string>();
   private stopped = false;
 
@@ -126,7 +149,9 @@ class Watchers {
     this.watch('SecretStore', '/apis/external-secrets.io/v1/secretstores');
     this.watch('ClusterSecretStore', '/apis/external-secrets.io/v1/clustersecretstores');
     this.watchManagedSecrets();
-    await Promise.all(this.informers.map((informer) => this.startInformer(informer, 'initial list')));
+    await Promise.all(
+      this.informers.map((informer) => this.startInformer(informer, 'initial list')),
+    );
   }
 
   async stop(): Promise<void> {
@@ -159,12 +184,17 @@ class Watchers {
     this.informers.push(informer);
   }
 
-  /** A managed Secret changed or was deleted: its ExternalSecret checks it again. */
+  /** Enqueues the owning ExternalSecret when a managed Secret changes or is deleted. */
   private watchManagedSecrets(): void {
-    const informer = this.kube.informer<KubernetesObject>('/api/v1/secrets', `${LABEL_MANAGED}=true`);
+    const informer = this.kube.informer<KubernetesObject>(
+      '/api/v1/secrets',
+      `${LABEL_MANAGED}=true`,
+    );
     const enqueueOwner = (object: KubernetesObject) => {
       const meta = object.metadata as ObjectMeta | undefined;
-      const owner = meta?.ownerReferences?.find((ref) => ref.kind === 'ExternalSecret' && ref.controller);
+      const owner = meta?.ownerReferences?.find(
+        (ref) => ref.kind === 'ExternalSecret' && ref.controller,
+      );
       if (owner) this.queues.get('ExternalSecret')?.add(`${meta?.namespace ?? ''}/${owner.name}`);
     };
     informer.on('update', enqueueOwner);
@@ -186,7 +216,10 @@ class Watchers {
     try {
       await informer.start();
     } catch (error) {
-      this.log.error('watch failed to start; retrying', error, { path, retryInMs: INFORMER_RESTART_MS });
+      this.log.error('watch failed to start; retrying', error, {
+        path,
+        retryInMs: INFORMER_RESTART_MS,
+      });
       setTimeout(() => void this.startInformer(informer, path), INFORMER_RESTART_MS).unref();
     }
   }

@@ -6,13 +6,13 @@
 import {
   CoreV1Api,
   CustomObjectsApi,
+  type Informer,
   KubeConfig,
   type KubernetesObject,
   makeInformer,
+  type ObjectCache,
   PatchStrategy,
   setHeaderOptions,
-  type Informer,
-  type ObjectCache,
   type User,
 } from '@kubernetes/client-node';
 import type { EsoKubeOptions, KubeSecret } from './types.ts';
@@ -47,7 +47,13 @@ export class KubeClient {
   constructor(options: EsoKubeOptions) {
     this.config = new KubeConfig();
     this.config.loadFromOptions({
-      clusters: [{ name: 'basecamp', server: options.server, caData: Buffer.from(options.caCertPem).toString('base64') }],
+      clusters: [
+        {
+          name: 'basecamp',
+          server: options.server,
+          caData: Buffer.from(options.caCertPem).toString('base64'),
+        },
+      ],
       users: [{ name: 'external-secrets', authProvider: { name: AUTH_PROVIDER, config: {} } }],
       contexts: [{ name: 'external-secrets', cluster: 'basecamp', user: 'external-secrets' }],
       currentContext: 'external-secrets',
@@ -64,25 +70,45 @@ export class KubeClient {
   }
 
   async getSecret(namespace: string, name: string): Promise<KubeSecret | undefined> {
-    return orUndefinedOn404(() => call(async () => (await this.core.readNamespacedSecret({ namespace, name })) as KubeSecret));
+    return orUndefinedOn404(() =>
+      call(async () => (await this.core.readNamespacedSecret({ namespace, name })) as KubeSecret),
+    );
   }
 
   async createSecret(secret: KubeSecret): Promise<KubeSecret> {
     const namespace = secret.metadata.namespace ?? '';
-    return call(async () => (await this.core.createNamespacedSecret({ namespace, body: secret as never })) as KubeSecret);
+    return call(
+      async () =>
+        (await this.core.createNamespacedSecret({
+          namespace,
+          body: secret as never,
+        })) as KubeSecret,
+    );
   }
 
   async replaceSecret(secret: KubeSecret): Promise<KubeSecret> {
     const { namespace = '', name } = secret.metadata;
-    return call(async () => (await this.core.replaceNamespacedSecret({ namespace, name, body: secret as never })) as KubeSecret);
+    return call(
+      async () =>
+        (await this.core.replaceNamespacedSecret({
+          namespace,
+          name,
+          body: secret as never,
+        })) as KubeSecret,
+    );
   }
 
   async deleteSecret(namespace: string, name: string): Promise<void> {
     await orUndefinedOn404(() => call(() => this.core.deleteNamespacedSecret({ namespace, name })));
   }
 
-  async getConfigMap(namespace: string, name: string): Promise<{ data?: Record<string, string> } | undefined> {
-    return orUndefinedOn404(() => call(() => this.core.readNamespacedConfigMap({ namespace, name })));
+  async getConfigMap(
+    namespace: string,
+    name: string,
+  ): Promise<{ data?: Record<string, string> } | undefined> {
+    return orUndefinedOn404(() =>
+      call(() => this.core.readNamespacedConfigMap({ namespace, name })),
+    );
   }
 
   async getCustom<T>(ref: ResourceRef): Promise<T | undefined> {
@@ -100,7 +126,14 @@ export class KubeClient {
     const { group, version, plural, namespace, name } = ref;
     return call(() =>
       namespace
-        ? this.custom.replaceNamespacedCustomObject({ group, version, plural, namespace, name, body })
+        ? this.custom.replaceNamespacedCustomObject({
+            group,
+            version,
+            plural,
+            namespace,
+            name,
+            body,
+          })
         : this.custom.replaceClusterCustomObject({ group, version, plural, name, body }),
     );
   }
@@ -109,19 +142,39 @@ export class KubeClient {
     const { group, version, plural, namespace, name } = ref;
     return call(() =>
       namespace
-        ? this.custom.replaceNamespacedCustomObjectStatus({ group, version, plural, namespace, name, body })
+        ? this.custom.replaceNamespacedCustomObjectStatus({
+            group,
+            version,
+            plural,
+            namespace,
+            name,
+            body,
+          })
         : this.custom.replaceClusterCustomObjectStatus({ group, version, plural, name, body }),
     );
   }
 
   /** Requests a token for another service account (TokenRequest), as ESO does for `serviceAccountRef`. */
-  async requestServiceAccountToken(namespace: string, name: string, audiences: string[]): Promise<string> {
-    const body = { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences, expirationSeconds: 600 } };
+  async requestServiceAccountToken(
+    namespace: string,
+    name: string,
+    audiences: string[],
+  ): Promise<string> {
+    const body = {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: { audiences, expirationSeconds: 600 },
+    };
     const answer = await call(() =>
       this.core.createNamespacedServiceAccountToken({ namespace, name, body: body as never }),
     );
     const token = (answer as { status?: { token?: string } }).status?.token;
-    if (!token) throw new KubeApiError(`TokenRequest for "${namespace}/${name}" returned no token`, 500, 'InternalError');
+    if (!token)
+      throw new KubeApiError(
+        `TokenRequest for "${namespace}/${name}" returned no token`,
+        500,
+        'InternalError',
+      );
     return token;
   }
 
@@ -131,19 +184,31 @@ export class KubeClient {
   }
 
   /** Raises `count` and `lastTimestamp` of an existing Event with a merge patch (the recorder's verb is patch). */
-  async patchEvent(namespace: string, name: string, changes: { count: number; lastTimestamp: string }): Promise<void> {
+  async patchEvent(
+    namespace: string,
+    name: string,
+    changes: { count: number; lastTimestamp: string },
+  ): Promise<void> {
     const options = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
     await call(() => this.core.patchNamespacedEvent({ namespace, name, body: changes }, options));
   }
 
   /** A list-then-watch informer on a cluster-wide path such as `/apis/external-secrets.io/v1/externalsecrets`. */
-  informer<T extends KubernetesObject>(path: string, labelSelector?: string): Informer<T> & ObjectCache<T> {
+  informer<T extends KubernetesObject>(
+    path: string,
+    labelSelector?: string,
+  ): Informer<T> & ObjectCache<T> {
     const list = async () => {
       const [group, version, plural] = parseCollectionPath(path);
       if (group === '') {
         return this.core.listSecretForAllNamespaces({ labelSelector }) as never;
       }
-      return this.custom.listClusterCustomObject({ group, version, plural, labelSelector }) as never;
+      return this.custom.listClusterCustomObject({
+        group,
+        version,
+        plural,
+        labelSelector,
+      }) as never;
     };
     return makeInformer<T>(this.config, path, list, labelSelector);
   }
@@ -175,7 +240,8 @@ async function call<T>(action: () => Promise<T>): Promise<T> {
 
 export function toKubeApiError(error: unknown): Error {
   const candidate = error as { code?: unknown; body?: unknown };
-  if (typeof candidate?.code !== 'number') return error instanceof Error ? error : new Error(String(error));
+  if (typeof candidate?.code !== 'number')
+    return error instanceof Error ? error : new Error(String(error));
   let status: { message?: string; reason?: string } = {};
   if (typeof candidate.body === 'string') {
     try {
@@ -186,5 +252,9 @@ export function toKubeApiError(error: unknown): Error {
   } else if (candidate.body && typeof candidate.body === 'object') {
     status = candidate.body as typeof status;
   }
-  return new KubeApiError(status.message ?? `HTTP ${candidate.code}`, candidate.code, status.reason ?? '');
+  return new KubeApiError(
+    status.message ?? `HTTP ${candidate.code}`,
+    candidate.code,
+    status.reason ?? '',
+  );
 }

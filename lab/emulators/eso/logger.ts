@@ -14,7 +14,11 @@ export class ControllerLogger {
   ) {}
 
   child(name: string): ControllerLogger {
-    return new ControllerLogger(this.sink, this.now, this.name === 'controller' ? name : `${this.name}.${name}`);
+    return new ControllerLogger(
+      this.sink,
+      this.now,
+      this.name === 'controller' ? name : `${this.name}.${name}`,
+    );
   }
 
   info(message: string, fields: Record<string, unknown> = {}): void {
@@ -22,7 +26,10 @@ export class ControllerLogger {
   }
 
   error(message: string, error: unknown, fields: Record<string, unknown> = {}): void {
-    this.write('error', message, { ...fields, error: error instanceof Error ? error.message : String(error) });
+    this.write('error', message, {
+      ...fields,
+      error: error instanceof Error ? error.message : String(error),
+    });
   }
 
   private write(level: LogLevel, message: string, fields: Record<string, unknown>): void {

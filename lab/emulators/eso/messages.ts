@@ -72,7 +72,8 @@ export const dataFromExtractError = (index: number, cause: string): string =>
 export const dataFromGeneratorError = (index: number, cause: string): string =>
   `error processing spec.dataFrom[${index}].sourceRef.generatorRef, err: ${cause}`;
 
-export const storeNotReady = (kind: string, name: string): string => `${kind} "${name}" is not ready`;
+export const storeNotReady = (kind: string, name: string): string =>
+  `${kind} "${name}" is not ready`;
 
 export const storeNotFound = (kind: string, name: string): string =>
   `could not get store reference: ${kind} "${name}" not found`;
@@ -84,10 +85,12 @@ export const VaultText = {
   invalidCredentials: (cause: string) => `invalid vault credentials: ${cause}`,
   loginAuthMethod: (cause: string) => `unable to log in to auth method: ${cause}`,
   loginKubernetes: (cause: string) => `unable to log in with Kubernetes auth: ${cause}`,
-  missingProperty: (property: string) => `cannot find secret data for key: ${JSON.stringify(property)}`,
+  missingProperty: (property: string) =>
+    `cannot find secret data for key: ${JSON.stringify(property)}`,
   getKubeSecret: (name: string, namespace: string, cause: string) =>
     `cannot get Kubernetes secret "${name}" from namespace "${namespace}": ${cause}`,
-  missingSecretKey: (name: string, key: string) => `cannot find secret data for key: "${key}" in secret "${name}"`,
+  missingSecretKey: (name: string, key: string) =>
+    `cannot find secret data for key: "${key}" in secret "${name}"`,
   serviceAccountToken: (name: string, cause: string) =>
     `cannot request Kubernetes service account token for service account "${name}": ${cause}`,
   noAuth: 'no auth method configured: set auth.tokenSecretRef or auth.kubernetes',

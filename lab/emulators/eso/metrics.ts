@@ -24,12 +24,30 @@ export const MetricName = {
 } as const;
 
 const FAMILIES: Record<string, { help: string; type: MetricType }> = {
-  [MetricName.syncCallsTotal]: { help: 'Total number of the External Secret sync calls', type: 'counter' },
-  [MetricName.syncCallsError]: { help: 'Total number of the External Secret sync errors', type: 'counter' },
-  [MetricName.externalSecretCondition]: { help: 'The status condition of a specific External Secret', type: 'gauge' },
-  [MetricName.reconcileDuration]: { help: 'The duration time to reconcile the External Secret', type: 'gauge' },
-  [MetricName.providerApiCalls]: { help: 'Number of API calls towards the secret provider', type: 'counter' },
-  [MetricName.secretStoreCondition]: { help: 'The status condition of a specific Secret Store', type: 'gauge' },
+  [MetricName.syncCallsTotal]: {
+    help: 'Total number of the External Secret sync calls',
+    type: 'counter',
+  },
+  [MetricName.syncCallsError]: {
+    help: 'Total number of the External Secret sync errors',
+    type: 'counter',
+  },
+  [MetricName.externalSecretCondition]: {
+    help: 'The status condition of a specific External Secret',
+    type: 'gauge',
+  },
+  [MetricName.reconcileDuration]: {
+    help: 'The duration time to reconcile the External Secret',
+    type: 'gauge',
+  },
+  [MetricName.providerApiCalls]: {
+    help: 'Number of API calls towards the secret provider',
+    type: 'counter',
+  },
+  [MetricName.secretStoreCondition]: {
+    help: 'The status condition of a specific Secret Store',
+    type: 'gauge',
+  },
 };
 
 export class Metrics {
@@ -55,7 +73,12 @@ export class Metrics {
   }
 
   /** Sets the condition gauge pair as ESO does: the current status 1, the opposite 0. */
-  setCondition(name: string, labels: Labels, condition: string, status: 'True' | 'False' | 'Unknown'): void {
+  setCondition(
+    name: string,
+    labels: Labels,
+    condition: string,
+    status: 'True' | 'False' | 'Unknown',
+  ): void {
     const opposite = status === 'True' ? 'False' : 'True';
     this.set(name, { ...labels, condition, status }, 1);
     this.set(name, { ...labels, condition, status: opposite }, 0);
@@ -66,7 +89,8 @@ export class Metrics {
     const family = this.families.get(name);
     if (!family) return;
     for (const [key, sample] of family.samples) {
-      if (Object.entries(match).every(([label, value]) => sample.labels[label] === value)) family.samples.delete(key);
+      if (Object.entries(match).every(([label, value]) => sample.labels[label] === value))
+        family.samples.delete(key);
     }
   }
 
@@ -84,7 +108,8 @@ export class Metrics {
 
   private sample(name: string, labels: Labels): { labels: Labels; value: number } {
     const family = this.families.get(name);
-    if (!family) throw new Error(`unknown metric "${name}": add it to FAMILIES in metrics.ts first`);
+    if (!family)
+      throw new Error(`unknown metric "${name}": add it to FAMILIES in metrics.ts first`);
     const key = labelKey(labels);
     let sample = family.samples.get(key);
     if (!sample) {

@@ -56,5 +56,7 @@ export function isSecretValid(es: ExternalSecret, secret: KubeSecret | undefined
   if (policy === 'None') return true;
   if (!secret) return false;
   if (policy !== 'Merge' && secret.metadata.labels?.[LABEL_MANAGED] !== 'true') return false;
-  return secret.metadata.annotations?.[ANNOTATION_DATA_HASH] === dataHash(decodeSecretData(secret.data));
+  return (
+    secret.metadata.annotations?.[ANNOTATION_DATA_HASH] === dataHash(decodeSecretData(secret.data))
+  );
 }

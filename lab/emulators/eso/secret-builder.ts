@@ -11,7 +11,10 @@ import type { ExternalSecret, KubeSecret, OwnerReference, SecretData } from './t
 const OWNER_API_VERSION = 'external-secrets.io/v1';
 
 /** Applies `spec.target.template`; without `template.data` the fetched keys pass through unchanged. */
-export function applyTemplate(es: ExternalSecret, fetched: SecretData): {
+export function applyTemplate(
+  es: ExternalSecret,
+  fetched: SecretData,
+): {
   data: SecretData;
   type: string;
   labels: Record<string, string>;
@@ -27,7 +30,10 @@ export function applyTemplate(es: ExternalSecret, fetched: SecretData): {
       try {
         rendered[key] = executeTemplate(key, source, values);
       } catch (error) {
-        throw new Error(`unable to execute template at key ${section}${key}: ${(error as Error).message}`, { cause: error });
+        throw new Error(
+          `unable to execute template at key ${section}${key}: ${(error as Error).message}`,
+          { cause: error },
+        );
       }
     }
     return rendered;
@@ -37,7 +43,8 @@ export function applyTemplate(es: ExternalSecret, fetched: SecretData): {
   if (template?.data && Object.keys(template.data).length > 0) {
     const renderedData = render('', template.data);
     const templated: SecretData = {};
-    for (const [key, value] of Object.entries(renderedData)) templated[key] = Buffer.from(value, 'utf8');
+    for (const [key, value] of Object.entries(renderedData))
+      templated[key] = Buffer.from(value, 'utf8');
     data = template.mergePolicy === 'Merge' ? { ...fetched, ...templated } : templated;
   }
   return {
@@ -59,9 +66,11 @@ export function ownerReference(es: ExternalSecret): OwnerReference {
   };
 }
 
-/** The ExternalSecret that controls `secret`, if any. */
+/** Returns the ExternalSecret owner reference that controls `secret`, if any. */
 export function controllerOwner(secret: KubeSecret): OwnerReference | undefined {
-  return secret.metadata.ownerReferences?.find((ref) => ref.controller && ref.kind === 'ExternalSecret');
+  return secret.metadata.ownerReferences?.find(
+    (ref) => ref.controller && ref.kind === 'ExternalSecret',
+  );
 }
 
 /**
@@ -75,7 +84,9 @@ export function desiredOwnedSecret(
   existing: KubeSecret | undefined,
 ): KubeSecret {
   const policy = es.spec?.target?.creationPolicy ?? 'Owner';
-  const otherOwners = (existing?.metadata.ownerReferences ?? []).filter((ref) => ref.uid !== es.metadata.uid);
+  const otherOwners = (existing?.metadata.ownerReferences ?? []).filter(
+    (ref) => ref.uid !== es.metadata.uid,
+  );
   const ownerReferences = policy === 'Owner' ? [...otherOwners, ownerReference(es)] : otherOwners;
   return {
     apiVersion: 'v1',
@@ -85,7 +96,11 @@ export function desiredOwnedSecret(
       name: targetName,
       namespace: es.metadata.namespace,
       labels: { ...(existing?.metadata.labels ?? {}), ...built.labels, [LABEL_MANAGED]: 'true' },
-      annotations: { ...(existing?.metadata.annotations ?? {}), ...built.annotations, [ANNOTATION_DATA_HASH]: dataHash(built.data) },
+      annotations: {
+        ...(existing?.metadata.annotations ?? {}),
+        ...built.annotations,
+        [ANNOTATION_DATA_HASH]: dataHash(built.data),
+      },
       ...(ownerReferences.length > 0 ? { ownerReferences } : { ownerReferences: undefined }),
     },
     type: existing?.type ?? built.type,
@@ -94,14 +109,21 @@ export function desiredOwnedSecret(
 }
 
 /** Returns the Secret to write for creationPolicy Merge: fetched keys are added to the existing ones. */
-export function desiredMergedSecret(built: ReturnType<typeof applyTemplate>, existing: KubeSecret): KubeSecret {
+export function desiredMergedSecret(
+  built: ReturnType<typeof applyTemplate>,
+  existing: KubeSecret,
+): KubeSecret {
   const merged = { ...decodeSecretData(existing.data), ...built.data };
   return {
     ...existing,
     metadata: {
       ...existing.metadata,
       labels: { ...(existing.metadata.labels ?? {}), ...built.labels },
-      annotations: { ...(existing.metadata.annotations ?? {}), ...built.annotations, [ANNOTATION_DATA_HASH]: dataHash(merged) },
+      annotations: {
+        ...(existing.metadata.annotations ?? {}),
+        ...built.annotations,
+        [ANNOTATION_DATA_HASH]: dataHash(merged),
+      },
     },
     data: encodeSecretData(merged),
   };
@@ -111,15 +133,19 @@ export function desiredMergedSecret(built: ReturnType<typeof applyTemplate>, exi
 export function secretDiffers(existing: KubeSecret, desired: KubeSecret): boolean {
   return (
     JSON.stringify(sorted(existing.data)) !== JSON.stringify(sorted(desired.data)) ||
-    JSON.stringify(sorted(existing.metadata.labels)) !== JSON.stringify(sorted(desired.metadata.labels)) ||
-    JSON.stringify(sorted(existing.metadata.annotations)) !== JSON.stringify(sorted(desired.metadata.annotations)) ||
+    JSON.stringify(sorted(existing.metadata.labels)) !==
+      JSON.stringify(sorted(desired.metadata.labels)) ||
+    JSON.stringify(sorted(existing.metadata.annotations)) !==
+      JSON.stringify(sorted(desired.metadata.annotations)) ||
     ownerKeys(existing.metadata.ownerReferences) !== ownerKeys(desired.metadata.ownerReferences) ||
     (existing.type ?? 'Opaque') !== (desired.type ?? 'Opaque')
   );
 }
 
 function ownerKeys(refs: OwnerReference[] | undefined): string {
-  return (refs ?? []).map((ref) => `${ref.kind}/${ref.name}/${ref.uid}/${ref.controller === true}`).join(',');
+  return (refs ?? [])
+    .map((ref) => `${ref.kind}/${ref.name}/${ref.uid}/${ref.controller === true}`)
+    .join(',');
 }
 
 function sorted(map: Record<string, string> | undefined): Array<[string, string]> {

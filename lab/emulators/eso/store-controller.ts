@@ -62,13 +62,29 @@ export class StoreController {
       await this.validate(kind, store);
     } catch (error) {
       if (!(error instanceof StoreValidationError)) throw error;
-      await this.setStatus(kind, ref, 'False', StoreReason.invalidProviderConfig, error.conditionMessage);
-      await this.deps.events.record(withKind(store, kind), 'Warning', EventReason.invalidProviderConfig, error.message);
+      await this.setStatus(
+        kind,
+        ref,
+        'False',
+        StoreReason.invalidProviderConfig,
+        error.conditionMessage,
+      );
+      await this.deps.events.record(
+        withKind(store, kind),
+        'Warning',
+        EventReason.invalidProviderConfig,
+        error.message,
+      );
       this.deps.metrics.setCondition(MetricName.secretStoreCondition, labels, 'Ready', 'False');
       throw error;
     }
     await this.setStatus(kind, ref, 'True', StoreReason.valid, StoreMessage.valid);
-    await this.deps.events.record(withKind(store, kind), 'Normal', EventReason.valid, EventMessage.storeValid);
+    await this.deps.events.record(
+      withKind(store, kind),
+      'Normal',
+      EventReason.valid,
+      EventMessage.storeValid,
+    );
     this.deps.metrics.setCondition(MetricName.secretStoreCondition, labels, 'Ready', 'True');
     return { requeueAfterMs };
   }
@@ -112,12 +128,23 @@ export class StoreController {
       const store = await this.deps.kube.getCustom<SecretStore>(ref);
       if (!store) return;
       const nowIso = new Date(this.deps.now()).toISOString();
-      const conditions = withReadyCondition(store.status?.conditions, status, reason, message, nowIso);
+      const conditions = withReadyCondition(
+        store.status?.conditions,
+        status,
+        reason,
+        message,
+        nowIso,
+      );
       const unchanged =
         sameCondition(readyCondition(store.status?.conditions), readyCondition(conditions)) &&
         store.status?.capabilities === 'ReadWrite';
       if (unchanged) return;
-      const body = { ...store, kind, apiVersion: `${ESO_GROUP}/${ESO_VERSION}`, status: { ...store.status, conditions, capabilities: 'ReadWrite' } };
+      const body = {
+        ...store,
+        kind,
+        apiVersion: `${ESO_GROUP}/${ESO_VERSION}`,
+        status: { ...store.status, conditions, capabilities: 'ReadWrite' },
+      };
       try {
         await this.deps.kube.replaceStatus(ref, body);
         return;
@@ -128,7 +155,7 @@ export class StoreController {
   }
 }
 
-/** The store's own interval (`spec.refreshInterval`, seconds) or the controller default. */
+/** Returns the store's own interval (`spec.refreshInterval`, in seconds) or the controller default, in ms. */
 export function storeRequeueMs(store: SecretStore, fallbackMs: number): number {
   const seconds = store.spec?.refreshInterval;
   return typeof seconds === 'number' && seconds > 0 ? seconds * 1000 : fallbackMs;

@@ -110,7 +110,10 @@ export interface SecretStore {
     provider?: { vault?: VaultProvider };
     /** Seconds. */
     refreshInterval?: number;
-    conditions?: Array<{ namespaces?: string[]; namespaceSelector?: { matchLabels?: Record<string, string> } }>;
+    conditions?: Array<{
+      namespaces?: string[];
+      namespaceSelector?: { matchLabels?: Record<string, string> };
+    }>;
   };
   status?: { conditions?: Condition[]; capabilities?: string };
 }
@@ -197,7 +200,7 @@ export interface KubeSecret {
   immutable?: boolean;
 }
 
-/** Secret data as ESO holds it: key to raw bytes. */
+/** Secret data as ESO keeps it in memory: key to raw bytes. */
 export type SecretData = Record<string, Buffer>;
 
 export interface EsoController {

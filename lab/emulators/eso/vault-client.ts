@@ -1,9 +1,9 @@
 /**
- * A small Vault HTTP client with the behaviour of hashicorp/vault's `api`
- * package that ESO uses: one deadline per request (60 s by default), up to
- * 2 retries on 5xx answers and refused connections (go-retryablehttp, 1 to
- * 1.5 s apart), and errors formatted as in api/response.go. Connections go
- * through the caller's `OutboundNetwork`, so NetworkPolicies apply.
+ * A small Vault HTTP client that behaves like hashicorp/vault's `api`
+ * package, which ESO uses. Each request has one deadline (60 s by default).
+ * A 5xx response or a refused connection is retried up to 2 times, 1 to
+ * 1.5 s apart (go-retryablehttp). Errors are formatted as in api/response.go.
+ * Connections go through the caller's `OutboundNetwork`, so NetworkPolicies apply.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -37,7 +37,7 @@ export interface VaultBody {
   [field: string]: unknown;
 }
 
-/** A Vault answer with an error status; `message` is api/response.go's text. */
+/** A Vault response with an error status. Its `message` is api/response.go's text. */
 export class VaultResponseError extends Error {
   constructor(
     message: string,
@@ -74,11 +74,18 @@ export class VaultClient {
   }
 
   /**
-   * Sends one request and returns the parsed answer. A 404 returns normally
-   * when `accept404` is set (a KV read decides what it means); other statuses of 400 and above throw
-   * VaultResponseError, and a passed deadline throws VaultTimeoutError.
+   * Sends one request and returns the parsed response. A 404 returns normally
+   * when `accept404` is set, because a KV read decides what it means. Other
+   * statuses of 400 and above throw VaultResponseError, and a passed deadline
+   * throws VaultTimeoutError.
    */
-  async request(method: string, path: string, call: VaultCall, body?: unknown, accept404 = true): Promise<VaultResponse> {
+  async request(
+    method: string,
+    path: string,
+    call: VaultCall,
+    body?: unknown,
+    accept404 = true,
+  ): Promise<VaultResponse> {
     const url = new URL(path.replace(/^\/+/, '/'), this.base);
     const deadline = Date.now() + this.options.timeoutMs;
     try {
@@ -94,7 +101,12 @@ export class VaultClient {
     }
   }
 
-  private async requestWithRetries(method: string, url: URL, body: unknown, deadline: number): Promise<VaultResponse> {
+  private async requestWithRetries(
+    method: string,
+    url: URL,
+    body: unknown,
+    deadline: number,
+  ): Promise<VaultResponse> {
     for (let attempt = 0; ; attempt++) {
       let retryable: boolean;
       try {
@@ -138,7 +150,10 @@ export class VaultClient {
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () => {
           clearTimeout(timer);
-          resolve({ status: response.statusCode ?? 0, body: parseBody(Buffer.concat(chunks).toString('utf8')) });
+          resolve({
+            status: response.statusCode ?? 0,
+            body: parseBody(Buffer.concat(chunks).toString('utf8')),
+          });
         });
         response.on('error', (error) => {
           clearTimeout(timer);

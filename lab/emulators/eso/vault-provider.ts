@@ -1,8 +1,8 @@
 /**
- * ESO's HashiCorp Vault provider (providers/v1/vault in external-secrets):
- * builds a client from a store's `spec.provider.vault`, authenticates with a
- * token from a Secret or with Kubernetes auth, reads KV v1 and v2 secrets
- * with property and version, and revokes a login token when closed.
+ * ESO's HashiCorp Vault provider (providers/v1/vault in external-secrets).
+ * It builds a client from a store's `spec.provider.vault` and authenticates
+ * with a token from a Secret or with Kubernetes auth. It reads KV v1 and v2
+ * secrets with property and version, and revokes a login token when closed.
  */
 import type { OutboundNetwork } from '../network/outbound.ts';
 import { KubeApiError, type KubeClient } from './kube-client.ts';
@@ -24,6 +24,8 @@ export interface ProviderContext {
   vaultTimeoutMs: number;
   network?: OutboundNetwork;
   onVaultCall: (call: VaultCall, ok: boolean) => void;
+  /** Receives a failed token revocation, which does not fail the reconcile. */
+  onRevokeError?: (error: unknown) => void;
 }
 
 export interface StoreIdentity {
@@ -36,6 +38,7 @@ export interface StoreIdentity {
 /** A connected Vault client for one reconcile; call `close()` when done. */
 export class VaultProviderClient {
   private loggedIn = false;
+  private onRevokeError?: (error: unknown) => void;
 
   private constructor(
     readonly client: VaultClient,
@@ -47,7 +50,11 @@ export class VaultProviderClient {
    * example `unable to log in to auth method: unable to log in with
    * Kubernetes auth: <Vault error>`.
    */
-  static async connect(context: ProviderContext, provider: VaultProvider, store: StoreIdentity): Promise<VaultProviderClient> {
+  static async connect(
+    context: ProviderContext,
+    provider: VaultProvider,
+    store: StoreIdentity,
+  ): Promise<VaultProviderClient> {
     const caPem = await resolveCaPem(context.kube, provider, store);
     const client = new VaultClient({
       server: provider.server,
@@ -58,6 +65,7 @@ export class VaultProviderClient {
       onCall: context.onVaultCall,
     });
     const connected = new VaultProviderClient(client, provider);
+    connected.onRevokeError = context.onRevokeError;
     await connected.authenticate(context, store);
     return connected;
   }
@@ -74,13 +82,22 @@ export class VaultProviderClient {
       const mount = (kubernetes.mountPath ?? 'kubernetes').replace(/^\/+|\/+$/g, '');
       try {
         const body = { role: kubernetes.role, jwt };
-        const answer = await this.client.request('PUT', `/v1/auth/${mount}/login`, 'Login', body, false);
+        const answer = await this.client.request(
+          'PUT',
+          `/v1/auth/${mount}/login`,
+          'Login',
+          body,
+          false,
+        );
         const token = answer.body?.auth?.client_token;
-        if (typeof token !== 'string') throw new Error('login response did not contain client_token');
+        if (typeof token !== 'string')
+          throw new Error('login response did not contain client_token');
         this.client.token = token;
         this.loggedIn = true;
       } catch (error) {
-        throw new Error(VaultText.loginAuthMethod(VaultText.loginKubernetes(messageOf(error))), { cause: error });
+        throw new Error(VaultText.loginAuthMethod(VaultText.loginKubernetes(messageOf(error))), {
+          cause: error,
+        });
       }
       return;
     }
@@ -90,7 +107,13 @@ export class VaultProviderClient {
   /** Checks the token with `lookup-self`: ESO's store validation. */
   async validate(): Promise<void> {
     try {
-      await this.client.request('GET', '/v1/auth/token/lookup-self', 'LookupSelf', undefined, false);
+      await this.client.request(
+        'GET',
+        '/v1/auth/token/lookup-self',
+        'LookupSelf',
+        undefined,
+        false,
+      );
     } catch (error) {
       throw new Error(VaultText.invalidCredentials(messageOf(error)), { cause: error });
     }
@@ -120,11 +143,12 @@ export class VaultProviderClient {
     return result;
   }
 
-  /** The KV read itself: `GET /v1/<path>/data/<key>[?version=N]` for v2, `GET /v1/<path>/<key>` for v1. */
+  /** Reads a KV secret: `GET /v1/<path>/data/<key>[?version=N]` for v2, `GET /v1/<path>/<key>` for v1. */
   async readSecretData(ref: RemoteRef): Promise<Record<string, unknown>> {
     const version = this.provider.version ?? 'v2';
     const path = buildKvPath(this.provider.path, ref.key, version);
-    const query = version === 'v2' && ref.version ? `?version=${encodeURIComponent(ref.version)}` : '';
+    const query =
+      version === 'v2' && ref.version ? `?version=${encodeURIComponent(ref.version)}` : '';
     let answer: Awaited<ReturnType<VaultClient['request']>>;
     try {
       answer = await this.client.request('GET', `/v1/${path}${query}`, 'ReadSecretData');
@@ -133,7 +157,8 @@ export class VaultProviderClient {
       throw new Error(VaultText.readSecret(messageOf(error)), { cause: error });
     }
     const body = answer.body;
-    if (answer.status === 404 || !body || body.data === null || body.data === undefined) throw new NoSecretError();
+    if (answer.status === 404 || !body || body.data === null || body.data === undefined)
+      throw new NoSecretError();
     if (version === 'v1') return body.data;
     if (!('data' in body.data)) throw new Error(VaultText.dataField);
     const inner = body.data.data;
@@ -149,10 +174,23 @@ export class VaultProviderClient {
     if (!this.loggedIn) return;
     this.loggedIn = false;
     try {
-      await this.client.request('GET', '/v1/auth/token/lookup-self', 'LookupSelf', undefined, false);
-      await this.client.request('PUT', '/v1/auth/token/revoke-self', 'RevokeSelf', undefined, false);
-    } catch {
-      // ESO ignores a failed revoke: the token expires on its own TTL.
+      await this.client.request(
+        'GET',
+        '/v1/auth/token/lookup-self',
+        'LookupSelf',
+        undefined,
+        false,
+      );
+      await this.client.request(
+        'PUT',
+        '/v1/auth/token/revoke-self',
+        'RevokeSelf',
+        undefined,
+        false,
+      );
+    } catch (error) {
+      // ESO ignores a failed revoke because the token expires on its own TTL.
+      this.onRevokeError?.(error);
     }
   }
 }
@@ -162,7 +200,9 @@ export function buildKvPath(mount: string | undefined, key: string, version: 'v1
   const cleanKey = key.replace(/^\/+/, '');
   if (!mount) return cleanKey;
   const cleanMount = mount.replace(/^\/+|\/+$/g, '');
-  const relative = cleanKey.startsWith(`${cleanMount}/`) ? cleanKey.slice(cleanMount.length + 1) : cleanKey;
+  const relative = cleanKey.startsWith(`${cleanMount}/`)
+    ? cleanKey.slice(cleanMount.length + 1)
+    : cleanKey;
   if (version === 'v1') return `${cleanMount}/${relative}`;
   const withoutData = relative.startsWith('data/') ? relative.slice('data/'.length) : relative;
   return `${cleanMount}/data/${withoutData}`;
@@ -173,7 +213,8 @@ export function lookupProperty(data: Record<string, unknown>, property: string):
   if (Object.hasOwn(data, property)) return data[property];
   let current: unknown = data;
   for (const part of property.split('.')) {
-    if (current === null || typeof current !== 'object' || !Object.hasOwn(current, part)) return undefined;
+    if (current === null || typeof current !== 'object' || !Object.hasOwn(current, part))
+      return undefined;
     current = (current as Record<string, unknown>)[part];
   }
   return current;
@@ -188,23 +229,31 @@ export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** The namespace a reference may use: a SecretStore is limited to its own namespace. */
+/** Returns the namespace a reference may use. A SecretStore is limited to its own namespace. */
 function refNamespace(store: StoreIdentity, namespace: string | undefined): string {
   if (store.kind === 'ClusterSecretStore' && namespace) return namespace;
   return store.namespace;
 }
 
 /** Reads one key of a Kubernetes Secret with the controller's own permissions. */
-export async function readSecretKey(kube: KubeClient, ref: SecretKeySelector, store: StoreIdentity): Promise<string> {
+export async function readSecretKey(
+  kube: KubeClient,
+  ref: SecretKeySelector,
+  store: StoreIdentity,
+): Promise<string> {
   const namespace = refNamespace(store, ref.namespace);
   let secret: Awaited<ReturnType<KubeClient['getSecret']>>;
   try {
     secret = await kube.getSecret(namespace, ref.name);
   } catch (error) {
-    throw new Error(VaultText.getKubeSecret(ref.name, namespace, messageOf(error)), { cause: error });
+    throw new Error(VaultText.getKubeSecret(ref.name, namespace, messageOf(error)), {
+      cause: error,
+    });
   }
   if (!secret) {
-    throw new Error(VaultText.getKubeSecret(ref.name, namespace, `secrets "${ref.name}" not found`));
+    throw new Error(
+      VaultText.getKubeSecret(ref.name, namespace, `secrets "${ref.name}" not found`),
+    );
   }
   const key = ref.key ?? '';
   const encoded = secret.data?.[key];
@@ -220,28 +269,41 @@ async function kubernetesJwt(
   if (auth.serviceAccountRef) {
     const namespace = refNamespace(store, auth.serviceAccountRef.namespace);
     try {
-      return await context.kube.requestServiceAccountToken(namespace, auth.serviceAccountRef.name, auth.serviceAccountRef.audiences ?? []);
+      return await context.kube.requestServiceAccountToken(
+        namespace,
+        auth.serviceAccountRef.name,
+        auth.serviceAccountRef.audiences ?? [],
+      );
     } catch (error) {
       const cause = error instanceof KubeApiError ? error.message : messageOf(error);
-      throw new Error(VaultText.serviceAccountToken(auth.serviceAccountRef.name, cause), { cause: error });
+      throw new Error(VaultText.serviceAccountToken(auth.serviceAccountRef.name, cause), {
+        cause: error,
+      });
     }
   }
   if (auth.secretRef) return readSecretKey(context.kube, auth.secretRef, store);
   return context.controllerToken();
 }
 
-/** The CA for the Vault connection: `caBundle` (base64 PEM) or a Secret or ConfigMap from `caProvider`. */
-async function resolveCaPem(kube: KubeClient, provider: VaultProvider, store: StoreIdentity): Promise<string | undefined> {
+/** Returns the CA for the Vault connection: `caBundle` (base64 PEM), or a Secret or ConfigMap key from `caProvider`. */
+async function resolveCaPem(
+  kube: KubeClient,
+  provider: VaultProvider,
+  store: StoreIdentity,
+): Promise<string | undefined> {
   if (provider.caBundle) return Buffer.from(provider.caBundle, 'base64').toString('utf8');
   const caProvider = provider.caProvider;
   if (!caProvider) return undefined;
   const namespace = refNamespace(store, caProvider.namespace);
   const key = caProvider.key ?? 'ca.crt';
-  if (caProvider.type === 'Secret') return readSecretKey(kube, { name: caProvider.name, key, namespace }, store);
+  if (caProvider.type === 'Secret')
+    return readSecretKey(kube, { name: caProvider.name, key, namespace }, store);
   const configMap = await kube.getConfigMap(namespace, caProvider.name);
   const value = configMap?.data?.[key];
   if (value === undefined) {
-    throw new Error(`cannot find key "${key}" in ConfigMap "${caProvider.name}" in namespace "${namespace}" for caProvider`);
+    throw new Error(
+      `cannot find key "${key}" in ConfigMap "${caProvider.name}" in namespace "${namespace}" for caProvider`,
+    );
   }
   return value;
 }

@@ -1,10 +1,10 @@
 /**
  * A work queue with the semantics of client-go's util/workqueue, which
- * controller-runtime gives each ESO controller: a key waits in the queue at
- * most once, is never handled by two workers at once (an add during handling
- * runs it again afterwards), and failed keys come back after a per-key
+ * controller-runtime gives each ESO controller. A key waits in the queue at
+ * most once and is never handled by two workers at once, so an add during
+ * handling runs it again afterwards. A failed key comes back after a per-key
  * exponential backoff (ItemExponentialFailureRateLimiter: base * 2^failures,
- * capped at max; ESO sets 1 s and 7 minutes).
+ * capped at max). ESO sets base 1 s and max 7 minutes.
  */
 
 export type Reconcile = (key: string) => Promise<ReconcileResult>;

@@ -15,7 +15,7 @@ const NS = 'basecamp';
 let platform: Platform;
 let vaultUrl: string;
 
-/** Listens on Vault's port on 127.0.0.2, accepts and never answers: a dropped packet as the client sees it. */
+/** Listens on Vault's port on 127.0.0.2, accepts and never responds, like a dropped packet seen from the client. */
 let blackHole: net.Server;
 const heldSockets = new Set<net.Socket>();
 let maxOpenSockets = 0;
@@ -33,12 +33,18 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => blackHole.listen(platform.vault.port, '127.0.0.2', resolve));
 
-  const created = await platform.vaultCall('POST', 'auth/token/create', { policies: ['eso-read'], ttl: '1h' });
+  const created = await platform.vaultCall('POST', 'auth/token/create', {
+    policies: ['eso-read'],
+    ttl: '1h',
+  });
   await platform.apply([tokenSecret(NS, created.body.auth.client_token)]);
   await platform.vaultCall('POST', 'secret/data/basecamp/config', { data: { greeting: 'hello' } });
   await platform.apply([tokenStore('vault-token-store', NS, vaultUrl, platform.caBundle)]);
   await platform.startController();
-  await waitFor(() => getObject(platform, 'secretstore', NS, 'vault-token-store'), (store) => ready(store)?.status === 'True');
+  await waitFor(
+    () => getObject(platform, 'secretstore', NS, 'vault-token-store'),
+    (store) => ready(store)?.status === 'True',
+  );
 });
 
 afterAll(async () => {
@@ -47,7 +53,9 @@ afterAll(async () => {
   await platform?.close();
 });
 
-const greeting = [{ secretKey: 'greeting', remoteRef: { key: 'basecamp/config', property: 'greeting' } }];
+const greeting = [
+  { secretKey: 'greeting', remoteRef: { key: 'basecamp/config', property: 'greeting' } },
+];
 
 const failedEvent = async (name: string, match: (message: string) => boolean) => {
   const events = await waitFor(
@@ -60,7 +68,8 @@ const failedEvent = async (name: string, match: (message: string) => boolean) =>
 const storeEvent = async (name: string, match: (message: string) => boolean) => {
   const events = await waitFor(
     () => eventsFor(platform, NS, name),
-    (list) => list.some((event) => event.reason === 'InvalidProviderConfig' && match(event.message)),
+    (list) =>
+      list.some((event) => event.reason === 'InvalidProviderConfig' && match(event.message)),
   );
   return events.find((event) => event.reason === 'InvalidProviderConfig' && match(event.message));
 };
@@ -73,35 +82,64 @@ const vaultErrors = async (method: string, apiPath: string, token: string) => {
 };
 
 const forceSync = (name: string, value: string) =>
-  platform.kubectl('annotate', 'externalsecret', name, '-n', NS, `force-sync=${value}`, '--overwrite');
+  platform.kubectl(
+    'annotate',
+    'externalsecret',
+    name,
+    '-n',
+    NS,
+    `force-sync=${value}`,
+    '--overwrite',
+  );
 
 describe('wrong path, version or property', () => {
   it('missing path reads as Secret does not exist', async () => {
-    await platform.apply([externalSecret('wrong-path', NS, { data: [{ secretKey: 'x', remoteRef: { key: 'basecamp/nope', property: 'x' } }] })]);
+    await platform.apply([
+      externalSecret('wrong-path', NS, {
+        data: [{ secretKey: 'x', remoteRef: { key: 'basecamp/nope', property: 'x' } }],
+      }),
+    ]);
     const event = await failedEvent('wrong-path', (message) => message.includes('does not exist'));
     expect(event?.type).toBe('Warning');
-    expect(event?.message).toBe('error processing spec.data[0] (key: basecamp/nope), err: Secret does not exist');
+    expect(event?.message).toBe(
+      'error processing spec.data[0] (key: basecamp/nope), err: Secret does not exist',
+    );
     const es = await getObject(platform, 'externalsecret', NS, 'wrong-path');
-    expect(ready(es)).toMatchObject({ status: 'False', reason: 'SecretSyncedError', message: 'could not get secret data from provider' });
+    expect(ready(es)).toMatchObject({
+      status: 'False',
+      reason: 'SecretSyncedError',
+      message: 'could not get secret data from provider',
+    });
     expect(es.status.refreshTime ?? null).toBeNull();
   });
 
-  it('KV v1 store on a KV v2 mount ends in Secret does not exist', async () => {
+  it('KV version mismatch reads as missing', async () => {
     await platform.apply([
       tokenStore('v1-on-v2', NS, vaultUrl, platform.caBundle, { version: 'v1' }),
-      externalSecret('version-mismatch', NS, { secretStoreRef: { name: 'v1-on-v2', kind: 'SecretStore' }, data: greeting }),
+      externalSecret('version-mismatch', NS, {
+        secretStoreRef: { name: 'v1-on-v2', kind: 'SecretStore' },
+        data: greeting,
+      }),
     ]);
-    const event = await failedEvent('version-mismatch', (message) => message.startsWith('error processing'));
-    expect(event?.message).toBe('error processing spec.data[0] (key: basecamp/config), err: Secret does not exist');
+    const event = await failedEvent('version-mismatch', (message) =>
+      message.startsWith('error processing'),
+    );
+    expect(event?.message).toBe(
+      'error processing spec.data[0] (key: basecamp/config), err: Secret does not exist',
+    );
     await platform.kubectl('delete', 'externalsecret', 'version-mismatch', '-n', NS);
   });
 
   it('missing property names the key', async () => {
     await platform.apply([
-      externalSecret('wrong-property', NS, { data: [{ secretKey: 'p', remoteRef: { key: 'basecamp/config', property: 'p' } }] }),
+      externalSecret('wrong-property', NS, {
+        data: [{ secretKey: 'p', remoteRef: { key: 'basecamp/config', property: 'p' } }],
+      }),
     ]);
     const event = await failedEvent('wrong-property', (message) => message.includes('cannot find'));
-    expect(event?.message).toBe('error processing spec.data[0] (key: basecamp/config), err: cannot find secret data for key: "p"');
+    expect(event?.message).toBe(
+      'error processing spec.data[0] (key: basecamp/config), err: cannot find secret data for key: "p"',
+    );
     await platform.kubectl('delete', 'externalsecret', 'wrong-property', '-n', NS);
   });
 
@@ -110,7 +148,10 @@ describe('wrong path, version or property', () => {
       async () =>
         platform.logs
           .map((line) => JSON.parse(line))
-          .filter((entry) => entry.msg === 'Reconciler error' && entry.ExternalSecret === `${NS}/wrong-path`)
+          .filter(
+            (entry) =>
+              entry.msg === 'Reconciler error' && entry.ExternalSecret === `${NS}/wrong-path`,
+          )
           .map((entry) => entry.retryInMs as number),
       (list) => list.length >= 5,
     );
@@ -121,15 +162,29 @@ describe('wrong path, version or property', () => {
 
 describe('expired or revoked token', () => {
   it('turns the ExternalSecret, then the store, then the gate', async () => {
-    const created = await platform.vaultCall('POST', 'auth/token/create', { policies: ['eso-read'], ttl: '1h' });
+    const created = await platform.vaultCall('POST', 'auth/token/create', {
+      policies: ['eso-read'],
+      ttl: '1h',
+    });
     const token = created.body.auth.client_token as string;
     await platform.apply([
       tokenSecret(NS, token, 'revocable-token'),
       tokenStore('revocable', NS, vaultUrl, platform.caBundle, {}, 'revocable-token'),
     ]);
-    await waitFor(() => getObject(platform, 'secretstore', NS, 'revocable'), (store) => ready(store)?.status === 'True');
-    await platform.apply([externalSecret('revoked', NS, { secretStoreRef: { name: 'revocable', kind: 'SecretStore' }, data: greeting })]);
-    const synced = await waitFor(() => getObject(platform, 'externalsecret', NS, 'revoked'), (es) => ready(es)?.status === 'True');
+    await waitFor(
+      () => getObject(platform, 'secretstore', NS, 'revocable'),
+      (store) => ready(store)?.status === 'True',
+    );
+    await platform.apply([
+      externalSecret('revoked', NS, {
+        secretStoreRef: { name: 'revocable', kind: 'SecretStore' },
+        data: greeting,
+      }),
+    ]);
+    const synced = await waitFor(
+      () => getObject(platform, 'externalsecret', NS, 'revoked'),
+      (es) => ready(es)?.status === 'True',
+    );
     const refreshTime = synced.status.refreshTime;
 
     await platform.vaultCall('POST', 'auth/token/revoke', { token });
@@ -145,7 +200,11 @@ describe('expired or revoked token', () => {
 
     await platform.eso?.reconcileNow('SecretStore', NS, 'revocable').catch(() => {});
     const store = await getObject(platform, 'secretstore', NS, 'revocable');
-    expect(ready(store)).toMatchObject({ status: 'False', reason: 'InvalidProviderConfig', message: 'unable to validate store' });
+    expect(ready(store)).toMatchObject({
+      status: 'False',
+      reason: 'InvalidProviderConfig',
+      message: 'unable to validate store',
+    });
     const event = await storeEvent('revocable', () => true);
     expect(event?.type).toBe('Warning');
     expect(event?.message).toBe(
@@ -153,7 +212,10 @@ describe('expired or revoked token', () => {
     );
 
     await forceSync('revoked', '2');
-    const gate = await failedEvent('revoked', (message) => message === 'SecretStore "revocable" is not ready');
+    const gate = await failedEvent(
+      'revoked',
+      (message) => message === 'SecretStore "revocable" is not ready',
+    );
     expect(gate).toBeDefined();
     const after = await getObject(platform, 'externalsecret', NS, 'revoked');
     expect(after.status.refreshTime).toBe(refreshTime);
@@ -166,23 +228,35 @@ describe('expired or revoked token', () => {
 describe('dropped connection to Vault', () => {
   it('ends in context deadline exceeded and recovers', async () => {
     await platform.apply([externalSecret('dropped', NS, { data: greeting })]);
-    await waitFor(() => getObject(platform, 'externalsecret', NS, 'dropped'), (es) => ready(es)?.status === 'True');
+    await waitFor(
+      () => getObject(platform, 'externalsecret', NS, 'dropped'),
+      (es) => ready(es)?.status === 'True',
+    );
 
     platform.vaultAddress = '127.0.0.2';
     await forceSync('dropped', '1');
     const event = await failedEvent('dropped', (message) => message.includes('deadline'));
-    expect(event?.message).toBe('error processing spec.data[0] (key: basecamp/config), err: context deadline exceeded');
+    expect(event?.message).toBe(
+      'error processing spec.data[0] (key: basecamp/config), err: context deadline exceeded',
+    );
     expect(await secretValues(platform, NS, 'dropped')).toEqual({ greeting: 'hello' });
 
     await platform.eso?.reconcileNow('SecretStore', NS, 'vault-token-store').catch(() => {});
-    const storeFailure = await storeEvent('vault-token-store', (message) => message.includes('deadline'));
+    const storeFailure = await storeEvent('vault-token-store', (message) =>
+      message.includes('deadline'),
+    );
     expect(storeFailure?.message).toBe('invalid vault credentials: context deadline exceeded');
 
     platform.vaultAddress = '127.0.0.1';
     await platform.eso?.reconcileNow('SecretStore', NS, 'vault-token-store');
-    await platform.vaultCall('POST', 'secret/data/basecamp/config', { data: { greeting: 'after' } });
+    await platform.vaultCall('POST', 'secret/data/basecamp/config', {
+      data: { greeting: 'after' },
+    });
     await forceSync('dropped', '2');
-    const values = await waitFor(() => secretValues(platform, NS, 'dropped'), (data) => data?.greeting === 'after');
+    const values = await waitFor(
+      () => secretValues(platform, NS, 'dropped'),
+      (data) => data?.greeting === 'after',
+    );
     expect(values).toEqual({ greeting: 'after' });
   });
 
@@ -192,7 +266,10 @@ describe('dropped connection to Vault', () => {
       externalSecret('serial-b', NS, { data: greeting }),
     ]);
     for (const name of ['serial-a', 'serial-b']) {
-      await waitFor(() => getObject(platform, 'externalsecret', NS, name), (es) => ready(es)?.status === 'True');
+      await waitFor(
+        () => getObject(platform, 'externalsecret', NS, name),
+        (es) => ready(es)?.status === 'True',
+      );
     }
     maxOpenSockets = 0;
     platform.vaultAddress = '127.0.0.2';
@@ -216,7 +293,11 @@ describe('missing RBAC', () => {
     );
     expect(event?.message).toContain('service account name not authorized');
     const store = await getObject(platform, 'secretstore', NS, 'wrong-account');
-    expect(ready(store)).toMatchObject({ status: 'False', reason: 'InvalidProviderConfig', message: 'unable to create client' });
+    expect(ready(store)).toMatchObject({
+      status: 'False',
+      reason: 'InvalidProviderConfig',
+      message: 'unable to create client',
+    });
   });
 
   it('reviewer without system:auth-delegator gets a plain 403', async () => {
@@ -233,7 +314,11 @@ describe('missing RBAC', () => {
           apiVersion: 'rbac.authorization.k8s.io/v1',
           kind: 'ClusterRoleBinding',
           metadata: { name: 'vault-token-reviewer' },
-          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:auth-delegator' },
+          roleRef: {
+            apiGroup: 'rbac.authorization.k8s.io',
+            kind: 'ClusterRole',
+            name: 'system:auth-delegator',
+          },
           subjects: [{ kind: 'ServiceAccount', name: 'vault', namespace: 'vault' }],
         },
       ]);
@@ -241,12 +326,16 @@ describe('missing RBAC', () => {
   });
 
   it('controller without access to the token Secret', async () => {
-    const role = JSON.parse(await platform.kubectl('get', 'clusterrole', 'external-secrets-controller', '-o', 'json'));
+    const role = JSON.parse(
+      await platform.kubectl('get', 'clusterrole', 'external-secrets-controller', '-o', 'json'),
+    );
     const withoutSecrets = {
       apiVersion: role.apiVersion,
       kind: role.kind,
       metadata: { name: role.metadata.name },
-      rules: role.rules.filter((rule: { resources: string[] }) => !rule.resources.includes('secrets')),
+      rules: role.rules.filter(
+        (rule: { resources: string[] }) => !rule.resources.includes('secrets'),
+      ),
     };
     await platform.apply([withoutSecrets]);
     try {
@@ -256,7 +345,11 @@ describe('missing RBAC', () => {
         'cannot get Kubernetes secret "vault-token" from namespace "basecamp": secrets "vault-token" is forbidden: User "system:serviceaccount:external-secrets:external-secrets" cannot get resource "secrets" in API group "" in the namespace "basecamp"',
       );
       const store = await getObject(platform, 'secretstore', NS, 'forbidden');
-      expect(ready(store)).toMatchObject({ status: 'False', reason: 'InvalidProviderConfig', message: 'unable to create client' });
+      expect(ready(store)).toMatchObject({
+        status: 'False',
+        reason: 'InvalidProviderConfig',
+        message: 'unable to create client',
+      });
     } finally {
       await platform.kubectl('apply', '-f', 'lab/basecamp/manifests/20-external-secrets-rbac.yaml');
     }

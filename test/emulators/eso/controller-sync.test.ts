@@ -14,13 +14,23 @@ let platform: Platform;
 
 beforeAll(async () => {
   platform = await startPlatform();
-  const created = await platform.vaultCall('POST', 'auth/token/create', { policies: ['eso-read'], ttl: '1h' });
+  const created = await platform.vaultCall('POST', 'auth/token/create', {
+    policies: ['eso-read'],
+    ttl: '1h',
+  });
   await platform.apply([tokenSecret(NS, created.body.auth.client_token)]);
-  await platform.vaultCall('POST', 'secret/data/basecamp/config', { data: { greeting: 'hello', flag: 'on', nested: { a: 'b' } } });
+  await platform.vaultCall('POST', 'secret/data/basecamp/config', {
+    data: { greeting: 'hello', flag: 'on', nested: { a: 'b' } },
+  });
   await platform.vaultCall('PUT', 'kv/legacy', { user: 'old', pass: 'v1pass' });
-  await platform.apply([tokenStore('vault-token-store', NS, platform.vaultServiceUrl, platform.caBundle)]);
+  await platform.apply([
+    tokenStore('vault-token-store', NS, platform.vaultServiceUrl, platform.caBundle),
+  ]);
   await platform.startController({ metrics: { host: '127.0.0.1', port: 0 } });
-  await waitFor(() => getObject(platform, 'secretstore', NS, 'vault-token-store'), (store) => ready(store)?.status === 'True');
+  await waitFor(
+    () => getObject(platform, 'secretstore', NS, 'vault-token-store'),
+    (store) => ready(store)?.status === 'True',
+  );
 });
 
 afterAll(async () => {
@@ -28,15 +38,29 @@ afterAll(async () => {
 });
 
 const synced = (name: string) =>
-  waitFor(() => getObject(platform, 'externalsecret', NS, name), (es) => ready(es)?.reason === 'SecretSynced');
+  waitFor(
+    () => getObject(platform, 'externalsecret', NS, name),
+    (es) => ready(es)?.reason === 'SecretSynced',
+  );
 
 describe('ESO controller sync', () => {
   it('validates a token store', async () => {
     const store = await getObject(platform, 'secretstore', NS, 'vault-token-store');
-    expect(ready(store)).toMatchObject({ status: 'True', reason: 'Valid', message: 'store validated' });
+    expect(ready(store)).toMatchObject({
+      status: 'True',
+      reason: 'Valid',
+      message: 'store validated',
+    });
     expect(store.status.capabilities).toBe('ReadWrite');
     const events = await eventsFor(platform, NS, 'vault-token-store');
-    expect(events.some((event) => event.type === 'Normal' && event.reason === 'Valid' && event.message === 'store validated')).toBe(true);
+    expect(
+      events.some(
+        (event) =>
+          event.type === 'Normal' &&
+          event.reason === 'Valid' &&
+          event.message === 'store validated',
+      ),
+    ).toBe(true);
   });
 
   it('syncs KV v2 data into an owned Secret', async () => {
@@ -49,7 +73,11 @@ describe('ESO controller sync', () => {
       }),
     ]);
     const es = await synced('config');
-    expect(ready(es)).toMatchObject({ status: 'True', reason: 'SecretSynced', message: 'secret synced' });
+    expect(ready(es)).toMatchObject({
+      status: 'True',
+      reason: 'SecretSynced',
+      message: 'secret synced',
+    });
     expect(es.status.binding).toEqual({ name: 'config' });
     expect(es.status.syncedResourceVersion).toMatch(/^1-[0-9a-f]{32}$/);
     expect(es.status.refreshTime).toBeTruthy();
@@ -58,55 +86,109 @@ describe('ESO controller sync', () => {
     expect(await secretValues(platform, NS, 'config')).toEqual({ greeting: 'hello', inner: 'b' });
     expect(secret.metadata.labels['reconcile.external-secrets.io/managed']).toBe('true');
     const expectedHash = dataHash({ greeting: Buffer.from('hello'), inner: Buffer.from('b') });
-    expect(secret.metadata.annotations['reconcile.external-secrets.io/data-hash']).toBe(expectedHash);
+    expect(secret.metadata.annotations['reconcile.external-secrets.io/data-hash']).toBe(
+      expectedHash,
+    );
     expect(secret.metadata.ownerReferences).toEqual([
-      expect.objectContaining({ kind: 'ExternalSecret', name: 'config', uid: es.metadata.uid, controller: true }),
+      expect.objectContaining({
+        kind: 'ExternalSecret',
+        name: 'config',
+        uid: es.metadata.uid,
+        controller: true,
+      }),
     ]);
     const events = await eventsFor(platform, NS, 'config');
-    expect(events.map((event) => `${event.type} ${event.reason} ${event.message}`)).toContain('Normal Created secret created');
+    expect(events.map((event) => `${event.type} ${event.reason} ${event.message}`)).toContain(
+      'Normal Created secret created',
+    );
   });
 
   it('prints ESO printer columns', async () => {
     await synced('config');
     const table = await platform.kubectl('get', 'externalsecrets', '-n', NS);
     const [header, ...rows] = table.trim().split('\n');
-    expect(header?.split(/\s{2,}/)).toEqual(['NAME', 'STORE', 'REFRESH INTERVAL', 'STATUS', 'READY']);
-    expect(rows.find((row) => row.startsWith('config'))?.split(/\s+/)).toEqual(['config', 'vault-token-store', '1h', 'SecretSynced', 'True']);
+    expect(header?.split(/\s{2,}/)).toEqual([
+      'NAME',
+      'STORE',
+      'REFRESH INTERVAL',
+      'STATUS',
+      'READY',
+    ]);
+    expect(rows.find((row) => row.startsWith('config'))?.split(/\s+/)).toEqual([
+      'config',
+      'vault-token-store',
+      '1h',
+      'SecretSynced',
+      'True',
+    ]);
   });
 
   it('force-sync annotation picks up a rotated value', async () => {
     await synced('config');
-    await platform.vaultCall('POST', 'secret/data/basecamp/config', { data: { greeting: 'rotated', flag: 'on', nested: { a: 'b' } } });
-    await platform.kubectl('annotate', 'externalsecret', 'config', '-n', NS, 'force-sync=1', '--overwrite');
-    const values = await waitFor(() => secretValues(platform, NS, 'config'), (data) => data?.greeting === 'rotated');
+    await platform.vaultCall('POST', 'secret/data/basecamp/config', {
+      data: { greeting: 'rotated', flag: 'on', nested: { a: 'b' } },
+    });
+    await platform.kubectl(
+      'annotate',
+      'externalsecret',
+      'config',
+      '-n',
+      NS,
+      'force-sync=1',
+      '--overwrite',
+    );
+    const values = await waitFor(
+      () => secretValues(platform, NS, 'config'),
+      (data) => data?.greeting === 'rotated',
+    );
     expect(values?.greeting).toBe('rotated');
     const events = await waitFor(
       () => eventsFor(platform, NS, 'config'),
       (list) => list.some((event) => event.reason === 'Updated'),
     );
-    expect(events.find((event) => event.reason === 'Updated')).toMatchObject({ type: 'Normal', message: 'secret updated' });
+    expect(events.find((event) => event.reason === 'Updated')).toMatchObject({
+      type: 'Normal',
+      message: 'secret updated',
+    });
   });
 
   it('refreshInterval re-reads on its own', async () => {
     await platform.vaultCall('POST', 'secret/data/basecamp/periodic', { data: { value: 'one' } });
     await platform.apply([
-      externalSecret('periodic', NS, { refreshInterval: '1s', data: [{ secretKey: 'value', remoteRef: { key: 'basecamp/periodic', property: 'value' } }] }),
+      externalSecret('periodic', NS, {
+        refreshInterval: '1s',
+        data: [{ secretKey: 'value', remoteRef: { key: 'basecamp/periodic', property: 'value' } }],
+      }),
     ]);
-    await waitFor(() => secretValues(platform, NS, 'periodic'), (data) => data?.value === 'one');
+    await waitFor(
+      () => secretValues(platform, NS, 'periodic'),
+      (data) => data?.value === 'one',
+    );
     await platform.vaultCall('POST', 'secret/data/basecamp/periodic', { data: { value: 'two' } });
-    const values = await waitFor(() => secretValues(platform, NS, 'periodic'), (data) => data?.value === 'two');
+    const values = await waitFor(
+      () => secretValues(platform, NS, 'periodic'),
+      (data) => data?.value === 'two',
+    );
     expect(values?.value).toBe('two');
   });
 
   it('reads KV v1, a version and dataFrom extract', async () => {
     await platform.apply([
-      tokenStore('kv1-store', NS, platform.vaultServiceUrl, platform.caBundle, { path: 'kv', version: 'v1' }),
+      tokenStore('kv1-store', NS, platform.vaultServiceUrl, platform.caBundle, {
+        path: 'kv',
+        version: 'v1',
+      }),
       externalSecret('legacy', NS, {
         secretStoreRef: { name: 'kv1-store', kind: 'SecretStore' },
         data: [{ secretKey: 'pass', remoteRef: { key: 'legacy', property: 'pass' } }],
       }),
       externalSecret('versioned', NS, {
-        data: [{ secretKey: 'greeting', remoteRef: { key: 'basecamp/config', property: 'greeting', version: '1' } }],
+        data: [
+          {
+            secretKey: 'greeting',
+            remoteRef: { key: 'basecamp/config', property: 'greeting', version: '1' },
+          },
+        ],
         dataFrom: [{ extract: { key: 'basecamp/config' } }],
       }),
     ]);
@@ -127,7 +209,10 @@ describe('ESO controller sync', () => {
           template: {
             type: 'kubernetes.io/basic-auth',
             metadata: { labels: { flag: '{{ .flag }}' } },
-            data: { url: 'https://{{ .greeting | upper }}@example', encoded: '{{ .flag | b64enc }}' },
+            data: {
+              url: 'https://{{ .greeting | upper }}@example',
+              encoded: '{{ .flag | b64enc }}',
+            },
           },
         },
         dataFrom: [{ extract: { key: 'basecamp/config' } }],
@@ -137,7 +222,10 @@ describe('ESO controller sync', () => {
     const secret = await getObject(platform, 'secret', NS, 'templated');
     expect(secret.type).toBe('kubernetes.io/basic-auth');
     expect(secret.metadata.labels.flag).toBe('on');
-    expect(await secretValues(platform, NS, 'templated')).toEqual({ url: 'https://ROTATED@example', encoded: 'b24=' });
+    expect(await secretValues(platform, NS, 'templated')).toEqual({
+      url: 'https://ROTATED@example',
+      encoded: 'b24=',
+    });
   });
 
   it('creationPolicy Orphan writes no owner reference', async () => {
@@ -171,13 +259,37 @@ describe('ESO controller sync', () => {
         data: [{ secretKey: 'flag', remoteRef: { key: 'basecamp/config', property: 'flag' } }],
       }),
     ]);
-    const missing = await waitFor(() => getObject(platform, 'externalsecret', NS, 'merge'), (es) => ready(es)?.reason === 'SecretMissing');
-    expect(ready(missing)).toMatchObject({ status: 'True', message: 'secret will not be created due to CreationPolicy=Merge' });
+    const missing = await waitFor(
+      () => getObject(platform, 'externalsecret', NS, 'merge'),
+      (es) => ready(es)?.reason === 'SecretMissing',
+    );
+    expect(ready(missing)).toMatchObject({
+      status: 'True',
+      message: 'secret will not be created due to CreationPolicy=Merge',
+    });
     expect(await getObject(platform, 'secret', NS, 'merge')).toBeUndefined();
 
-    await platform.apply([{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'merge', namespace: NS }, stringData: { own: 'kept' } }]);
-    await platform.kubectl('annotate', 'externalsecret', 'merge', '-n', NS, 'force-sync=1', '--overwrite');
-    const values = await waitFor(() => secretValues(platform, NS, 'merge'), (data) => data?.flag === 'on');
+    await platform.apply([
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'merge', namespace: NS },
+        stringData: { own: 'kept' },
+      },
+    ]);
+    await platform.kubectl(
+      'annotate',
+      'externalsecret',
+      'merge',
+      '-n',
+      NS,
+      'force-sync=1',
+      '--overwrite',
+    );
+    const values = await waitFor(
+      () => secretValues(platform, NS, 'merge'),
+      (data) => data?.flag === 'on',
+    );
     expect(values).toEqual({ own: 'kept', flag: 'on' });
   });
 
@@ -189,14 +301,37 @@ describe('ESO controller sync', () => {
       }),
     ]);
     const es = await synced('deleting');
-    expect(es.metadata.finalizers).toEqual(['externalsecrets.external-secrets.io/externalsecret-cleanup']);
+    expect(es.metadata.finalizers).toEqual([
+      'externalsecrets.external-secrets.io/externalsecret-cleanup',
+    ]);
     expect(await getObject(platform, 'secret', NS, 'deleting')).toBeDefined();
     await platform.kubectl('delete', 'externalsecret', 'deleting', '-n', NS, '--wait=false');
     const gone = await waitFor(
-      async () => (await getObject(platform, 'externalsecret', NS, 'deleting')) ?? (await getObject(platform, 'secret', NS, 'deleting')),
+      async () =>
+        (await getObject(platform, 'externalsecret', NS, 'deleting')) ??
+        (await getObject(platform, 'secret', NS, 'deleting')),
       (object) => object === undefined,
     );
     expect(gone).toBeUndefined();
+  });
+
+  it('deletionPolicy Delete follows a secret deleted in Vault', async () => {
+    await platform.vaultCall('POST', 'secret/data/basecamp/ephemeral', { data: { value: 'short-lived' } });
+    await platform.apply([
+      externalSecret('ephemeral', NS, {
+        target: { deletionPolicy: 'Delete' },
+        data: [{ secretKey: 'value', remoteRef: { key: 'basecamp/ephemeral', property: 'value' } }],
+      }),
+    ]);
+    await synced('ephemeral');
+    await platform.vaultCall('DELETE', 'secret/metadata/basecamp/ephemeral');
+    await platform.kubectl('annotate', 'externalsecret', 'ephemeral', '-n', NS, 'force-sync=1', '--overwrite');
+    const es = await waitFor(
+      () => getObject(platform, 'externalsecret', NS, 'ephemeral'),
+      (object) => ready(object)?.reason === 'SecretDeleted',
+    );
+    expect(ready(es)).toMatchObject({ status: 'True', message: 'secret deleted due to DeletionPolicy=Delete' });
+    expect(await getObject(platform, 'secret', NS, 'ephemeral')).toBeUndefined();
   });
 
   // With creationPolicy Owner the garbage collector deletes the Secret through
@@ -216,7 +351,10 @@ describe('ESO controller sync', () => {
   it('rewrites a Secret deleted by hand', async () => {
     await synced('config');
     await platform.kubectl('delete', 'secret', 'config', '-n', NS);
-    const values = await waitFor(() => secretValues(platform, NS, 'config'), (data) => data !== undefined);
+    const values = await waitFor(
+      () => secretValues(platform, NS, 'config'),
+      (data) => data !== undefined,
+    );
     expect(values?.greeting).toBe('rotated');
   });
 
@@ -227,17 +365,28 @@ describe('ESO controller sync', () => {
         data: [{ secretKey: 'flag', remoteRef: { key: 'basecamp/config', property: 'flag' } }],
       }),
     ]);
-    const es = await waitFor(() => getObject(platform, 'externalsecret', NS, 'thief'), (object) => ready(object)?.status === 'False');
-    expect(ready(es)).toMatchObject({ reason: 'SecretSyncedError', message: 'target is owned by another ExternalSecret' });
+    const es = await waitFor(
+      () => getObject(platform, 'externalsecret', NS, 'thief'),
+      (object) => ready(object)?.status === 'False',
+    );
+    expect(ready(es)).toMatchObject({
+      reason: 'SecretSyncedError',
+      message: 'target is owned by another ExternalSecret',
+    });
     await platform.kubectl('delete', 'externalsecret', 'thief', '-n', NS);
   });
 
   it('reports the admission text for an empty spec', async () => {
     await platform.apply([externalSecret('empty', NS, {})]);
-    const es = await waitFor(() => getObject(platform, 'externalsecret', NS, 'empty'), (object) => ready(object)?.status === 'False');
+    const es = await waitFor(
+      () => getObject(platform, 'externalsecret', NS, 'empty'),
+      (object) => ready(object)?.status === 'False',
+    );
     expect(ready(es)?.reason).toBe('SecretSyncedError');
     const events = await eventsFor(platform, NS, 'empty');
-    expect(events.find((event) => event.reason === 'UpdateFailed')?.message).toBe('either data or dataFrom should be specified');
+    expect(events.find((event) => event.reason === 'UpdateFailed')?.message).toBe(
+      'either data or dataFrom should be specified',
+    );
   });
 
   it('logs in with kubernetes auth and revokes the token after', async () => {
@@ -245,23 +394,47 @@ describe('ESO controller sync', () => {
       kubernetesStore('vault-k8s', NS, platform.vaultServiceUrl, platform.caBundle),
       externalSecret('k8s-auth', NS, {
         secretStoreRef: { name: 'vault-k8s', kind: 'SecretStore' },
-        data: [{ secretKey: 'greeting', remoteRef: { key: 'basecamp/config', property: 'greeting' } }],
+        data: [
+          { secretKey: 'greeting', remoteRef: { key: 'basecamp/config', property: 'greeting' } },
+        ],
       }),
     ]);
-    await waitFor(() => getObject(platform, 'secretstore', NS, 'vault-k8s'), (store) => ready(store)?.status === 'True');
+    await waitFor(
+      () => getObject(platform, 'secretstore', NS, 'vault-k8s'),
+      (store) => ready(store)?.status === 'True',
+    );
     await synced('k8s-auth');
     expect(await secretValues(platform, NS, 'k8s-auth')).toEqual({ greeting: 'rotated' });
     const metrics = platform.eso?.metricsText() ?? '';
-    expect(metrics).toMatch(/externalsecret_provider_api_calls_count\{call="Login",provider="HashiCorp\/Vault",status="success"\} [1-9]/);
-    expect(metrics).toMatch(/externalsecret_provider_api_calls_count\{call="RevokeSelf",provider="HashiCorp\/Vault",status="success"\} [1-9]/);
+    expect(metrics).toMatch(
+      /externalsecret_provider_api_calls_count\{call="Login",provider="HashiCorp\/Vault",status="success"\} [1-9]/,
+    );
+    expect(metrics).toMatch(
+      /externalsecret_provider_api_calls_count\{call="RevokeSelf",provider="HashiCorp\/Vault",status="success"\} [1-9]/,
+    );
   });
 
   it('generates a password', async () => {
     await platform.apply([
-      { apiVersion: 'generators.external-secrets.io/v1alpha1', kind: 'Password', metadata: { name: 'pw', namespace: NS }, spec: { length: 32, digits: 4, symbols: 0, noUpper: false, allowRepeat: true } },
+      {
+        apiVersion: 'generators.external-secrets.io/v1alpha1',
+        kind: 'Password',
+        metadata: { name: 'pw', namespace: NS },
+        spec: { length: 32, digits: 4, symbols: 0, noUpper: false, allowRepeat: true },
+      },
       externalSecret('generated', NS, {
         secretStoreRef: undefined,
-        dataFrom: [{ sourceRef: { generatorRef: { apiVersion: 'generators.external-secrets.io/v1alpha1', kind: 'Password', name: 'pw' } } }],
+        dataFrom: [
+          {
+            sourceRef: {
+              generatorRef: {
+                apiVersion: 'generators.external-secrets.io/v1alpha1',
+                kind: 'Password',
+                name: 'pw',
+              },
+            },
+          },
+        ],
       }),
     ]);
     await synced('generated');
@@ -280,11 +453,25 @@ describe('ESO controller sync', () => {
           path: 'kv/legacy',
           method: 'GET',
           resultType: 'Data',
-          provider: { server: platform.vaultServiceUrl, caBundle: platform.caBundle, auth: { tokenSecretRef: { name: 'vault-token', key: 'token' } } },
+          provider: {
+            server: platform.vaultServiceUrl,
+            caBundle: platform.caBundle,
+            auth: { tokenSecretRef: { name: 'vault-token', key: 'token' } },
+          },
         },
       },
       externalSecret('dynamic', NS, {
-        dataFrom: [{ sourceRef: { generatorRef: { apiVersion: 'generators.external-secrets.io/v1alpha1', kind: 'VaultDynamicSecret', name: 'dyn' } } }],
+        dataFrom: [
+          {
+            sourceRef: {
+              generatorRef: {
+                apiVersion: 'generators.external-secrets.io/v1alpha1',
+                kind: 'VaultDynamicSecret',
+                name: 'dyn',
+              },
+            },
+          },
+        ],
       }),
     ]);
     await synced('dynamic');
@@ -298,9 +485,15 @@ describe('ESO controller sync', () => {
     const text = await response.text();
     expect(response.headers.get('content-type')).toContain('text/plain');
     expect(text).toContain('externalsecret_sync_calls_total{name="config",namespace="basecamp"}');
-    expect(text).toContain('externalsecret_status_condition{condition="Ready",name="config",namespace="basecamp",status="True"} 1');
-    expect(text).toContain('secretstore_status_condition{condition="Ready",name="vault-token-store",namespace="basecamp",status="True"} 1');
-    expect(text).toMatch(/externalsecret_reconcile_duration\{name="config",namespace="basecamp"\} \d+/);
+    expect(text).toContain(
+      'externalsecret_status_condition{condition="Ready",name="config",namespace="basecamp",status="True"} 1',
+    );
+    expect(text).toContain(
+      'secretstore_status_condition{condition="Ready",name="vault-token-store",namespace="basecamp",status="True"} 1',
+    );
+    expect(text).toMatch(
+      /externalsecret_reconcile_duration\{name="config",namespace="basecamp"\} \d+/,
+    );
   });
 
   it('logs controller-runtime JSON without secret values', () => {

@@ -1,12 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { executeTemplate, parseTemplate } from '../../../lab/emulators/eso/go-template.ts';
 
-const data = { username: 'app', password: 's3cr3t', 'db-host': 'postgres.basecamp.svc', json: '{"a":{"b":"c"}}' };
+const data = {
+  username: 'app',
+  password: 's3cr3t',
+  'db-host': 'postgres.basecamp.svc',
+  json: '{"a":{"b":"c"}}',
+};
 
 describe('go template subset', () => {
   const cases: Array<[string, string, string]> = [
     ['field', '{{ .username }}', 'app'],
-    ['text around fields', 'postgres://{{ .username }}:{{ .password }}@host/app', 'postgres://app:s3cr3t@host/app'],
+    [
+      'text around fields',
+      'postgres://{{ .username }}:{{ .password }}@host/app',
+      'postgres://app:s3cr3t@host/app',
+    ],
     ['pipeline into function', '{{ .username | upper }}', 'APP'],
     ['chained pipeline', '{{ .username | b64enc | b64dec }}', 'app'],
     ['b64enc', '{{ .password | b64enc }}', Buffer.from('s3cr3t').toString('base64')],
@@ -21,7 +30,11 @@ describe('go template subset', () => {
     ['replace', '{{ .username | replace "a" "o" }}', 'opp'],
     ['raw string', '{{ `x"y` }}', 'x"y'],
     ['nindent', 'k:{{ .username | nindent 2 }}', 'k:\n  app'],
-    ['sha256sum', '{{ .username | sha256sum }}', 'a172cedcae47474b615c54d510a5d84a8dea3032e958587430b413538be3f333'],
+    [
+      'sha256sum',
+      '{{ .username | sha256sum }}',
+      'a172cedcae47474b615c54d510a5d84a8dea3032e958587430b413538be3f333',
+    ],
   ];
 
   for (const [name, source, expected] of cases) {
@@ -37,15 +50,21 @@ describe('go template subset', () => {
   });
 
   it('unknown function is a parse error', () => {
-    expect(() => parseTemplate('conn', '{{ .username | shout }}')).toThrow('function "shout" not defined');
+    expect(() => parseTemplate('conn', '{{ .username | shout }}')).toThrow(
+      'function "shout" not defined',
+    );
   });
 
   it('control structures name the construct', () => {
-    expect(() => parseTemplate('conn', '{{ if .username }}x{{ end }}')).toThrow('"if" is not supported');
+    expect(() => parseTemplate('conn', '{{ if .username }}x{{ end }}')).toThrow(
+      '"if" is not supported',
+    );
   });
 
   it('variables are rejected', () => {
-    expect(() => parseTemplate('conn', '{{ $x := .username }}')).toThrow('variables are not supported');
+    expect(() => parseTemplate('conn', '{{ $x := .username }}')).toThrow(
+      'variables are not supported',
+    );
   });
 
   it('unclosed action is a parse error', () => {
@@ -53,6 +72,8 @@ describe('go template subset', () => {
   });
 
   it('prototype names are not functions', () => {
-    expect(() => parseTemplate('conn', '{{ constructor }}')).toThrow('function "constructor" not defined');
+    expect(() => parseTemplate('conn', '{{ constructor }}')).toThrow(
+      'function "constructor" not defined',
+    );
   });
 });

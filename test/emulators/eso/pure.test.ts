@@ -1,8 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { withReadyCondition } from '../../../lab/emulators/eso/conditions.ts';
-import { DEFAULT_SYMBOLS, generatePassword, passwordSpec } from '../../../lab/emulators/eso/generators.ts';
+import {
+  DEFAULT_SYMBOLS,
+  generatePassword,
+  passwordSpec,
+} from '../../../lab/emulators/eso/generators.ts';
 import { parseGoDuration } from '../../../lab/emulators/eso/go-duration.ts';
-import { dataHash, formatByteMap, metaHash, resourceVersionOf } from '../../../lab/emulators/eso/hash.ts';
+import {
+  dataHash,
+  formatByteMap,
+  metaHash,
+  resourceVersionOf,
+} from '../../../lab/emulators/eso/hash.ts';
 import { MetricName, Metrics } from '../../../lab/emulators/eso/metrics.ts';
 import { isSecretValid, shouldRefresh } from '../../../lab/emulators/eso/refresh.ts';
 import { applyTemplate } from '../../../lab/emulators/eso/secret-builder.ts';
@@ -22,7 +31,11 @@ describe('hash', () => {
 
   it('resource version changes with annotations', () => {
     const before = resourceVersionOf({ name: 'x', generation: 3, annotations: {} });
-    const after = resourceVersionOf({ name: 'x', generation: 3, annotations: { 'force-sync': '1' } });
+    const after = resourceVersionOf({
+      name: 'x',
+      generation: 3,
+      annotations: { 'force-sync': '1' },
+    });
     expect(before.startsWith('3-')).toBe(true);
     expect(after).not.toBe(before);
   });
@@ -49,7 +62,9 @@ describe('go duration', () => {
   }
 
   it('rejects a bare number with a hint', () => {
-    expect(() => parseGoDuration('60')).toThrow('time: invalid duration "60": use Go duration syntax');
+    expect(() => parseGoDuration('60')).toThrow(
+      'time: invalid duration "60": use Go duration syntax',
+    );
   });
 
   it('rejects an unknown unit', () => {
@@ -58,7 +73,10 @@ describe('go duration', () => {
 });
 
 describe('refresh decision', () => {
-  const synced = (overrides: Partial<ExternalSecret['spec']> = {}, refreshTime = '2026-01-01T00:00:00.000Z'): ExternalSecret => {
+  const synced = (
+    overrides: Partial<ExternalSecret['spec']> = {},
+    refreshTime = '2026-01-01T00:00:00.000Z',
+  ): ExternalSecret => {
     const metadata = { name: 'es', namespace: 'ns', generation: 1 };
     return {
       metadata,
@@ -110,7 +128,9 @@ describe('refresh decision', () => {
       metadata: {
         name: 'es',
         labels: { 'reconcile.external-secrets.io/managed': 'true' },
-        annotations: { 'reconcile.external-secrets.io/data-hash': dataHash({ password: Buffer.from('old') }) },
+        annotations: {
+          'reconcile.external-secrets.io/data-hash': dataHash({ password: Buffer.from('old') }),
+        },
       },
       data,
     };
@@ -123,22 +143,48 @@ describe('refresh decision', () => {
 
 describe('conditions', () => {
   it('keeps lastTransitionTime while the status holds', () => {
-    const first = withReadyCondition(undefined, 'False', 'SecretSyncedError', 'a', '2026-01-01T00:00:00Z');
-    const second = withReadyCondition(first, 'False', 'SecretSyncedError', 'b', '2026-01-01T00:05:00Z');
+    const first = withReadyCondition(
+      undefined,
+      'False',
+      'SecretSyncedError',
+      'a',
+      '2026-01-01T00:00:00Z',
+    );
+    const second = withReadyCondition(
+      first,
+      'False',
+      'SecretSyncedError',
+      'b',
+      '2026-01-01T00:05:00Z',
+    );
     expect(second[0]?.lastTransitionTime).toBe('2026-01-01T00:00:00Z');
     expect(second[0]?.message).toBe('b');
   });
 
   it('moves lastTransitionTime when the status flips', () => {
-    const first = withReadyCondition(undefined, 'False', 'SecretSyncedError', 'a', '2026-01-01T00:00:00Z');
-    const second = withReadyCondition(first, 'True', 'SecretSynced', 'secret synced', '2026-01-01T00:05:00Z');
+    const first = withReadyCondition(
+      undefined,
+      'False',
+      'SecretSyncedError',
+      'a',
+      '2026-01-01T00:00:00Z',
+    );
+    const second = withReadyCondition(
+      first,
+      'True',
+      'SecretSynced',
+      'secret synced',
+      '2026-01-01T00:05:00Z',
+    );
     expect(second).toHaveLength(1);
     expect(second[0]?.lastTransitionTime).toBe('2026-01-01T00:05:00Z');
   });
 });
 
 describe('templates on the target', () => {
-  const es = (template: NonNullable<NonNullable<ExternalSecret['spec']>['target']>['template']): ExternalSecret => ({
+  const es = (
+    template: NonNullable<NonNullable<ExternalSecret['spec']>['target']>['template'],
+  ): ExternalSecret => ({
     metadata: { name: 'es', namespace: 'ns' },
     spec: { target: { template } },
   });
@@ -151,18 +197,27 @@ describe('templates on the target', () => {
   });
 
   it('template data replaces the keys', () => {
-    const built = applyTemplate(es({ data: { url: 'postgres://{{ .username }}:{{ .password }}@db/app' } }), fetched);
+    const built = applyTemplate(
+      es({ data: { url: 'postgres://{{ .username }}:{{ .password }}@db/app' } }),
+      fetched,
+    );
     expect(Object.keys(built.data)).toEqual(['url']);
     expect(built.data.url?.toString()).toBe('postgres://app:pw@db/app');
   });
 
   it('mergePolicy Merge keeps the fetched keys', () => {
-    const built = applyTemplate(es({ mergePolicy: 'Merge', data: { user: '{{ .username | upper }}' } }), fetched);
+    const built = applyTemplate(
+      es({ mergePolicy: 'Merge', data: { user: '{{ .username | upper }}' } }),
+      fetched,
+    );
     expect(Object.keys(built.data).sort()).toEqual(['password', 'user', 'username']);
   });
 
   it('labels and annotations are templated', () => {
-    const built = applyTemplate(es({ metadata: { labels: { owner: '{{ .username }}' } } }), fetched);
+    const built = applyTemplate(
+      es({ metadata: { labels: { owner: '{{ .username }}' } } }),
+      fetched,
+    );
     expect(built.labels.owner).toBe('app');
   });
 
@@ -210,12 +265,16 @@ describe('password generator', () => {
   });
 
   it('noUpper leaves out capitals', () => {
-    const password = generatePassword(passwordSpec({ length: 20, noUpper: true, digits: 0, symbols: 0 }));
+    const password = generatePassword(
+      passwordSpec({ length: 20, noUpper: true, digits: 0, symbols: 0 }),
+    );
     expect(password).toMatch(/^[a-z]+$/);
   });
 
   it('custom symbol set is used', () => {
-    const password = generatePassword(passwordSpec({ length: 8, digits: 0, symbols: 8, symbolCharacters: '-_', allowRepeat: true }));
+    const password = generatePassword(
+      passwordSpec({ length: 8, digits: 0, symbols: 8, symbolCharacters: '-_', allowRepeat: true }),
+    );
     expect(password).toMatch(/^[-_]{8}$/);
   });
 
@@ -237,14 +296,29 @@ describe('metrics', () => {
     const metrics = new Metrics();
     metrics.inc(MetricName.syncCallsTotal, { name: 'app-db', namespace: 'basecamp' });
     metrics.inc(MetricName.syncCallsTotal, { name: 'app-db', namespace: 'basecamp' });
-    metrics.setCondition(MetricName.externalSecretCondition, { name: 'app-db', namespace: 'basecamp' }, 'Ready', 'True');
-    metrics.inc(MetricName.providerApiCalls, { provider: 'HashiCorp/Vault', call: 'Login', status: 'success' });
+    metrics.setCondition(
+      MetricName.externalSecretCondition,
+      { name: 'app-db', namespace: 'basecamp' },
+      'Ready',
+      'True',
+    );
+    metrics.inc(MetricName.providerApiCalls, {
+      provider: 'HashiCorp/Vault',
+      call: 'Login',
+      status: 'success',
+    });
     const text = metrics.text();
     expect(text).toContain('# TYPE externalsecret_sync_calls_total counter');
     expect(text).toContain('externalsecret_sync_calls_total{name="app-db",namespace="basecamp"} 2');
-    expect(text).toContain('externalsecret_status_condition{condition="Ready",name="app-db",namespace="basecamp",status="True"} 1');
-    expect(text).toContain('externalsecret_status_condition{condition="Ready",name="app-db",namespace="basecamp",status="False"} 0');
-    expect(text).toContain('externalsecret_provider_api_calls_count{call="Login",provider="HashiCorp/Vault",status="success"} 1');
+    expect(text).toContain(
+      'externalsecret_status_condition{condition="Ready",name="app-db",namespace="basecamp",status="True"} 1',
+    );
+    expect(text).toContain(
+      'externalsecret_status_condition{condition="Ready",name="app-db",namespace="basecamp",status="False"} 0',
+    );
+    expect(text).toContain(
+      'externalsecret_provider_api_calls_count{call="Login",provider="HashiCorp/Vault",status="success"} 1',
+    );
     expect(text).toContain('# TYPE secretstore_status_condition gauge');
   });
 

@@ -1,16 +1,16 @@
 import http from 'node:http';
-import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VaultClient, VaultTimeoutError } from '../../../lab/emulators/eso/vault-client.ts';
 
-/** A stand-in Vault that answers from a table of routes; it records each request. */
+/** A stand-in Vault that responds from a table of routes and records each request. */
 let server: http.Server;
 let baseUrl: string;
 let fivexxLeft = 0;
 const seen: string[] = [];
 
-/** A TCP server that accepts and never answers: a dropped connection as a client sees it. */
+/** A TCP server that accepts and never responds, like a dropped connection seen from the client. */
 let blackHole: net.Server;
 let blackHoleUrl: string;
 const heldSockets: net.Socket[] = [];
@@ -52,7 +52,9 @@ describe('vault client', () => {
   it('formats a 403 as hashicorp/vault api/response.go', async () => {
     const client = new VaultClient({ server: baseUrl, timeoutMs: 2000 });
     client.token = 'static';
-    await expect(client.request('GET', '/v1/secret/data/forbidden', 'ReadSecretData')).rejects.toThrow(
+    await expect(
+      client.request('GET', '/v1/secret/data/forbidden', 'ReadSecretData'),
+    ).rejects.toThrow(
       `Error making API request.\n\nURL: GET ${baseUrl}/v1/secret/data/forbidden\nCode: 403. Errors:\n\n* permission denied`,
     );
     expect(seen.at(-1)).toBe('GET /v1/secret/data/forbidden token=static');
@@ -66,7 +68,9 @@ describe('vault client', () => {
 
   it('rejects a 404 when the caller does not accept it', async () => {
     const client = new VaultClient({ server: baseUrl, timeoutMs: 2000 });
-    await expect(client.request('GET', '/v1/secret/data/missing', 'Login', undefined, false)).rejects.toThrow('Code: 404.');
+    await expect(
+      client.request('GET', '/v1/secret/data/missing', 'Login', undefined, false),
+    ).rejects.toThrow('Code: 404.');
   });
 
   it('retries a 503 up to two times', async () => {
@@ -78,7 +82,11 @@ describe('vault client', () => {
 
   it('ends a hanging connection with context deadline exceeded', async () => {
     const calls: Array<[string, boolean]> = [];
-    const client = new VaultClient({ server: blackHoleUrl, timeoutMs: 300, onCall: (call, ok) => calls.push([call, ok]) });
+    const client = new VaultClient({
+      server: blackHoleUrl,
+      timeoutMs: 300,
+      onCall: (call, ok) => calls.push([call, ok]),
+    });
     const attempt = client.request('GET', '/v1/secret/data/foo', 'ReadSecretData');
     await expect(attempt).rejects.toBeInstanceOf(VaultTimeoutError);
     await expect(attempt).rejects.toThrow(/^context deadline exceeded$/);

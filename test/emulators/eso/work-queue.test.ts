@@ -5,7 +5,9 @@ describe('exponential backoff', () => {
   it('doubles from 1 s and caps at 7 minutes', () => {
     const backoff = new ExponentialBackoff(1000, 420_000);
     const delays = Array.from({ length: 11 }, () => backoff.next('ns/es'));
-    expect(delays).toEqual([1000, 2000, 4000, 8000, 16_000, 32_000, 64_000, 128_000, 256_000, 420_000, 420_000]);
+    expect(delays).toEqual([
+      1000, 2000, 4000, 8000, 16_000, 32_000, 64_000, 128_000, 256_000, 420_000, 420_000,
+    ]);
   });
 
   it('is kept per key and reset by forget', () => {
@@ -92,11 +94,17 @@ describe('work queue', () => {
         if (attempts <= 3) throw new Error('vault down');
         return {};
       },
-      { concurrency: 1, baseMs: 5, maxMs: 1000, onError: (_key, _error, retryInMs) => delays.push(retryInMs) },
+      {
+        concurrency: 1,
+        baseMs: 5,
+        maxMs: 1000,
+        onError: (_key, _error, retryInMs) => delays.push(retryInMs),
+      },
     );
     queue.add('k');
     const deadline = Date.now() + 5000;
-    while (attempts < 4 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (attempts < 4 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 5));
     expect(attempts).toBe(4);
     expect(delays).toEqual([5, 10, 20]);
     expect(queue.failures('k')).toBe(0);
