@@ -1,7 +1,7 @@
 /**
- * Which chart files a run gets: latency and error rate for each scenario
- * with load, a propagation timeline for each scenario with a rotation. File
- * names derive from the scenario name, numbered when two scenarios share it.
+ * The chart files of a run: latency and error rate for each scenario with
+ * load, a propagation timeline for each scenario with a rotation. File names
+ * derive from the scenario name, numbered when two scenarios share it.
  */
 import type { RunRecord } from '../run/record.ts';
 
@@ -32,7 +32,7 @@ export function planCharts(record: RunRecord): ScenarioCharts[] {
   });
 }
 
-/** A file-name-safe form of a scenario name: lower case, `-` for anything else. */
+/** Converts a scenario name to a safe file-name stem: lower case, `-` for anything else. */
 function fileStem(name: string): string {
   const stem = name
     .toLowerCase()

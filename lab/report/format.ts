@@ -48,7 +48,7 @@ export function formatBytes(bytes: number): string {
   return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
-/** The word a status reads as in a report. */
+/** Returns the word a report uses for a status. */
 export function statusWord(status: RunStatus | ScenarioStatus): string {
   switch (status) {
     case 'passed':
@@ -68,7 +68,7 @@ export function statusWord(status: RunStatus | ScenarioStatus): string {
   }
 }
 
-/** The path of a runbook or ADR link from the project root, with its anchor: `runbooks/x.md#y`. */
+/** Formats a runbook or ADR link as its path from the project root with the anchor: `runbooks/x.md#y`. */
 export function docLinkTarget(link: DocLink): string {
   return link.anchor ? `${link.path}#${link.anchor}` : link.path;
 }

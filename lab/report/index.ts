@@ -1,6 +1,6 @@
 /**
  * Renders a run folder's reports from its `run.json` alone: `report.md`,
- * `report.html`, `junit.xml` and the SVG charts; then checks the report's
+ * `report.html`, `junit.xml` and the SVG charts. Then it checks the report's
  * links and scans the folder for leaked secrets. The runner calls this at the
  * end of `lab run`, and `lab report` calls it again on an old run.
  */
@@ -30,8 +30,8 @@ export interface ReportOptions {
   root: string;
   /**
    * The run's redactor. Every rendered text passes through it, and the leak
-   * check searches for its secrets; without one (a re-render from run.json
-   * alone) the leak check is skipped.
+   * check searches for its secrets. Without one, as in a re-render from
+   * run.json alone, the leak check is skipped.
    */
   redactor?: Redactor;
 }

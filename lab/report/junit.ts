@@ -4,7 +4,7 @@
  * (the `testsuites`/`testsuite`/`testcase` elements of Ant's JUnit task).
  * A failed required check is a `<failure>` whose message ends with its
  * runbook link; a failed check that is not required counts toward the score
- * only, so it passes here and says so in `<system-out>`.
+ * only, so it passes here with a note in `<system-out>`.
  */
 import type { CheckResult, RunRecord, ScenarioRecord } from '../run/record.ts';
 import { docLinkTarget, formatScore, statusWord } from './format.ts';

@@ -15,7 +15,7 @@ export interface Leak {
   file: string;
   /** 1-based line of the first occurrence. */
   line: number;
-  /** Which encoding of the secret was found, for example `base64` or `JSON-escaped`. */
+  /** Name of the encoding found, for example `base64` or `JSON-escaped`. */
   form: string;
   /** 1-based position of the secret in the order it was registered, to tell secrets apart without showing one. */
   secret: number;
@@ -49,7 +49,7 @@ export async function findLeaksInFolder(dir: string, redactor: Redactor): Promis
   return leaks;
 }
 
-/** One line per leak, safe to print: it names the file and form, never the value. */
+/** Formats a leak as one line that is safe to print: file, line and form, never the value. */
 export function describeLeak(leak: Leak): string {
   return `secret #${leak.secret} appears in ${leak.file} line ${leak.line} (${leak.form} form)`;
 }
@@ -61,8 +61,8 @@ interface LabelledForm {
 }
 
 /**
- * The forms of each secret with a name, in the order `encodedForms` in
- * core/redact.ts builds them, so a finding can say which encoding leaked.
+ * Lists the forms of each secret with a name, in the order `encodedForms` in
+ * core/redact.ts builds them, so a finding can name the encoding that leaked.
  */
 function labelledForms(secrets: string[]): LabelledForm[] {
   const forms: LabelledForm[] = [];

@@ -1,7 +1,7 @@
 /**
- * The link check: every relative link in a report must name an existing
- * file inside the project, and its `#anchor` a heading of that file (GitHub
- * slugs, `core/anchors.ts`); every `#anchor` a heading of the report itself.
+ * The link check. Every relative link in a report must name an existing file
+ * inside the project, and its `#anchor` a heading of that file (GitHub slugs,
+ * `core/anchors.ts`). Every bare `#anchor` must be a heading of the report.
  * A broken runbook or ADR link fails the run, because a finding that points
  * nowhere leaves the reader stuck. Absolute URLs are not fetched.
  */
@@ -13,7 +13,7 @@ import { headingAnchors } from '../core/anchors.ts';
 export interface BrokenLink {
   /** The link as written in the report. */
   href: string;
-  /** What is wrong and where to look, in one sentence. */
+  /** Problem and where to look, in one sentence. */
   reason: string;
 }
 
@@ -43,7 +43,7 @@ export async function checkReportLinks(
   return broken;
 }
 
-/** Every link target in the document, in order (images excluded: the report writes those itself). */
+/** Lists every link target in the document in order. Images are left out because the report writes them itself. */
 export function linkTargets(markdown: string): string[] {
   const md = new MarkdownIt({ html: false, linkify: false });
   const targets: string[] = [];

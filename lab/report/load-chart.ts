@@ -54,9 +54,9 @@ const ROTATION_WINDOW = /^during-rotation/;
 
 /**
  * Places the fault window and rotation moments on the load's time axis.
- * Times come from `load.startedAt`; without it, the `during-fault` load
- * window stands in for the fault, and the start of `during-rotation` for
- * the rotation.
+ * Times come from `load.startedAt`. Without it, the `during-fault` load
+ * window is used for the fault, and the start of `during-rotation` for the
+ * rotation.
  */
 export function loadMarkers(scenario: ScenarioRecord): LoadMarkers {
   const load = scenario.load;
@@ -233,15 +233,15 @@ function markerLegend(markers: LoadMarkers): LegendItem[] {
 }
 
 function markRotations(moments: ChartMoment[], x: Scale): string {
-  const shown: Array<{ position: number; labels: string[] }> = [];
+  const markers: Array<{ position: number; labels: string[] }> = [];
   for (const moment of moments) {
     const position = round(x(Math.max(0, moment.second)));
-    const previous = shown[shown.length - 1];
+    const previous = markers[markers.length - 1];
     if (previous && Math.abs(position - previous.position) < MIN_MARKER_GAP)
       previous.labels.push(moment.label);
-    else shown.push({ position, labels: [moment.label] });
+    else markers.push({ position, labels: [moment.label] });
   }
-  return shown
+  return markers
     .map(({ position, labels }, index) => {
       const labelY = BOX.top + 14 + 14 * (index + 1);
       return [

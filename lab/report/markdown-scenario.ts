@@ -151,8 +151,8 @@ function renderSymptoms(observations: Observation[]): string {
       groups.set(key, { first: observation, last: observation, count: 1 });
     }
   }
-  const shown = [...groups.values()].slice(0, MAX_SYMPTOM_ROWS);
-  const rows = shown.map(({ first, last, count }) => [
+  const listedGroups = [...groups.values()].slice(0, MAX_SYMPTOM_ROWS);
+  const rows = listedGroups.map(({ first, last, count }) => [
     formatOffset(first.offsetMs),
     first.phase,
     codeSpan(first.probe),
@@ -164,8 +164,10 @@ function renderSymptoms(observations: Observation[]): string {
     summary,
     table(['first seen', 'phase', 'probe', 'times', 'last seen', 'message'], rows),
   ];
-  if (groups.size > shown.length) {
-    parts.push(`${groups.size - shown.length} more distinct failing observations are in run.json.`);
+  if (groups.size > listedGroups.length) {
+    parts.push(
+      `${groups.size - listedGroups.length} more distinct failing observations are in run.json.`,
+    );
   }
   return parts.join('\n\n');
 }
@@ -201,7 +203,7 @@ function renderFailedChecks(
   return items.join('\n');
 }
 
-/** Step ends and marks; step starts repeat what the ends say, and observations are above. */
+/** Renders step ends and marks. Step starts repeat the ends, and observations have their own table. */
 function renderTimeline(scenario: ScenarioRecord): string | undefined {
   const entries = scenario.timeline
     .filter((entry) => entry.kind === 'step.end' || entry.kind === 'mark')
@@ -218,7 +220,7 @@ function renderTimeline(scenario: ScenarioRecord): string | undefined {
   return table(['offset', 'phase', 'kind', 'name', 'status', 'message'], rows);
 }
 
-/** A markdown link to a runbook or ADR, shown as its path from the project root. */
+/** Renders a markdown link to a runbook or ADR, with its path from the project root as the text. */
 export function docLink(link: DocLink, rootPrefix: string): string {
   const target = docLinkTarget(link);
   return `[${escapeText(target)}](${encodeURI(`${rootPrefix}${link.path}`)}${link.anchor ? `#${encodeURIComponent(link.anchor)}` : ''})`;

@@ -70,10 +70,10 @@ export async function readRunRecord(runDir: string): Promise<RunRecord> {
 
   const parsed = parseRunRecord(value);
   if ('problems' in parsed) {
-    const shown = parsed.problems.slice(0, 20).map((problem) => `  ${problem}`);
+    const listed = parsed.problems.slice(0, 20).map((problem) => `  ${problem}`);
     const more = parsed.problems.length > 20 ? [`  and ${parsed.problems.length - 20} more`] : [];
     throw new InvalidInputError(
-      `invalid run record ${file} (${plural(parsed.problems.length, 'problem')}):\n${[...shown, ...more].join('\n')}`,
+      `invalid run record ${file} (${plural(parsed.problems.length, 'problem')}):\n${[...listed, ...more].join('\n')}`,
       { hint: 'the fields are documented in docs/run-json.md' },
     );
   }

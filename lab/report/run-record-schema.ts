@@ -1,8 +1,8 @@
 /**
  * A zod schema of `run.json` (the `RunRecord` of run/record.ts), so
  * `lab report` rejects a damaged or foreign file with the field path and the
- * rule before rendering anything. Unknown fields are kept: newer writers may
- * add fields without breaking this reader (docs/run-json.md).
+ * rule before rendering anything. Unknown fields are kept, so a newer writer
+ * may add fields without breaking this reader (docs/run-json.md).
  */
 import { z } from 'zod';
 import { BASECAMP_KINDS } from '../basecamp/types.ts';

@@ -63,7 +63,7 @@ export function niceTicks(max: number, target = 5): number[] {
   return ticks;
 }
 
-/** A linear scale from 0..max (extended to the last tick) onto pixels from `start` to `end`. */
+/** Builds a linear scale from 0..max (extended to the last tick) onto pixels from `start` to `end`. */
 export function linearScale(
   max: number,
   start: number,
@@ -78,7 +78,7 @@ export function linearScale(
   return scale;
 }
 
-/** A base-10 logarithmic scale over whole decades covering min..max. */
+/** Builds a base-10 logarithmic scale over whole decades covering min..max. */
 export function logScale(
   min: number,
   max: number,
@@ -98,7 +98,7 @@ export function logScale(
   return scale;
 }
 
-/** The opening tag with a title and description for screen readers. */
+/** Renders the opening tag, a white background, and a title and description for screen readers. */
 export function svgOpen(width: number, height: number, title: string, description: string): string {
   const id = title.toLowerCase().replace(/[^a-z0-9]+/g, '-');
   return [
@@ -168,7 +168,7 @@ export interface LegendItem {
   area?: boolean;
 }
 
-/** A legend row of coloured swatches, left to right from (x, y). */
+/** Renders a legend row of coloured swatches, left to right from (x, y). */
 export function legend(x: number, y: number, items: LegendItem[]): string {
   const parts: string[] = [];
   let cursor = x;

@@ -75,7 +75,7 @@ describe('niceTicks', () => {
 });
 
 describe('loadMarkers', () => {
-  it('places the fault window and rotation by wall-clock time', () => {
+  it('places markers by wall-clock time', () => {
     const markers = loadMarkers(
       scenario({
         load: load(series(30)),
@@ -137,7 +137,7 @@ describe('renderLatencyChart', () => {
     expectWellFormed(renderLatencyChart(load(series(30)), markers, 'A <chart> & "title"'));
   });
 
-  it('shades the fault window and marks the rotation', () => {
+  it('shades fault, marks rotation', () => {
     const svg = renderLatencyChart(load(series(30)), markers, 'Latency');
     expect(svg).toMatch(
       /<rect x="\d+(\.\d)?" y="56" width="\d+(\.\d)?" height="186" fill="#f2b8b5"/,
@@ -146,7 +146,7 @@ describe('renderLatencyChart', () => {
     expect(svg).toContain('>rotation</text>');
   });
 
-  it('switches to a log scale when p99 dwarfs p50', () => {
+  it('switches to log scale', () => {
     expect(renderLatencyChart(load(series(30, [], 12)), markers, 'L')).toContain(
       'latency, ms</text>',
     );
@@ -155,7 +155,7 @@ describe('renderLatencyChart', () => {
     );
   });
 
-  it('leaves a gap for seconds where every request failed', () => {
+  it('gaps seconds without a success', () => {
     const points = series(10);
     points[4] = { ...points[4]!, failed: 10 };
     const svg = renderLatencyChart(load(points), { faults: [], rotations: [] }, 'L');
@@ -175,7 +175,7 @@ describe('renderErrorChart', () => {
     expect(svg).toContain('<title>8s: 4 of 10 failed</title>');
   });
 
-  it('says so when nothing failed', () => {
+  it('labels an empty chart', () => {
     expect(renderErrorChart(load(series(30)), { faults: [], rotations: [] }, 'Errors')).toContain(
       'no failed requests',
     );

@@ -7,6 +7,9 @@ import { createReportProject, FIXTURE_RUN_ID, type ReportProject } from './proje
 
 const LAB = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/lab.js');
 
+// NOTE: each `lab` process compiles every subcommand through tsx first, which took 8 to 20 s per call on a busy machine.
+const CLI_TIMEOUT_MS = 180_000;
+
 interface CliResult {
   code: number | null;
   stdout: string;
@@ -43,7 +46,7 @@ afterAll(async () => {
   await project.remove();
 });
 
-describe('lab report', () => {
+describe('lab report', { timeout: CLI_TIMEOUT_MS }, () => {
   it('re-renders latest from run.json', async () => {
     const result = await lab(['report', '--root', project.root], project.root);
 

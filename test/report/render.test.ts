@@ -1,6 +1,6 @@
 /**
  * Opens report.html in headless Chromium (Debian's chromium package driven
- * by playwright-core) and checks what a reader sees: the charts drawn, every
+ * by playwright-core) and checks what a reader gets: the charts drawn, every
  * link resolving, nothing fetched from the network. The full-page screenshot
  * is kept at test-results/report/report.png.
  */
