@@ -316,7 +316,9 @@ describe('ESO controller sync', () => {
   });
 
   it('deletionPolicy Delete follows a secret deleted in Vault', async () => {
-    await platform.vaultCall('POST', 'secret/data/basecamp/ephemeral', { data: { value: 'short-lived' } });
+    await platform.vaultCall('POST', 'secret/data/basecamp/ephemeral', {
+      data: { value: 'short-lived' },
+    });
     await platform.apply([
       externalSecret('ephemeral', NS, {
         target: { deletionPolicy: 'Delete' },
@@ -325,12 +327,23 @@ describe('ESO controller sync', () => {
     ]);
     await synced('ephemeral');
     await platform.vaultCall('DELETE', 'secret/metadata/basecamp/ephemeral');
-    await platform.kubectl('annotate', 'externalsecret', 'ephemeral', '-n', NS, 'force-sync=1', '--overwrite');
+    await platform.kubectl(
+      'annotate',
+      'externalsecret',
+      'ephemeral',
+      '-n',
+      NS,
+      'force-sync=1',
+      '--overwrite',
+    );
     const es = await waitFor(
       () => getObject(platform, 'externalsecret', NS, 'ephemeral'),
       (object) => ready(object)?.reason === 'SecretDeleted',
     );
-    expect(ready(es)).toMatchObject({ status: 'True', message: 'secret deleted due to DeletionPolicy=Delete' });
+    expect(ready(es)).toMatchObject({
+      status: 'True',
+      message: 'secret deleted due to DeletionPolicy=Delete',
+    });
     expect(await getObject(platform, 'secret', NS, 'ephemeral')).toBeUndefined();
   });
 
@@ -411,6 +424,73 @@ describe('ESO controller sync', () => {
     );
     expect(metrics).toMatch(
       /externalsecret_provider_api_calls_count\{call="RevokeSelf",provider="HashiCorp\/Vault",status="success"\} [1-9]/,
+    );
+  });
+
+  it('reads through a ClusterSecretStore', async () => {
+    const clusterStore = (name: string, conditions?: unknown[]) => ({
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ClusterSecretStore',
+      metadata: { name },
+      spec: {
+        ...(conditions ? { conditions } : {}),
+        provider: {
+          vault: {
+            server: platform.vaultServiceUrl,
+            path: 'secret',
+            caBundle: platform.caBundle,
+            auth: { tokenSecretRef: { name: 'vault-token', key: 'token', namespace: NS } },
+          },
+        },
+      },
+    });
+    await platform.apply([
+      clusterStore('shared'),
+      externalSecret('via-cluster', NS, {
+        secretStoreRef: { name: 'shared', kind: 'ClusterSecretStore' },
+        data: [{ secretKey: 'flag', remoteRef: { key: 'basecamp/config', property: 'flag' } }],
+      }),
+    ]);
+    const store = await waitFor(
+      () => getObject(platform, 'clustersecretstore', '', 'shared'),
+      (object) => ready(object)?.status === 'True',
+    );
+    expect(ready(store)?.reason).toBe('Valid');
+    await synced('via-cluster');
+    expect(await secretValues(platform, NS, 'via-cluster')).toEqual({ flag: 'on' });
+    const events = await eventsFor(platform, 'default', 'shared');
+    expect(events.some((event) => event.reason === 'Valid')).toBe(true);
+  });
+
+  it('ClusterSecretStore conditions limit namespaces', async () => {
+    await platform.apply([
+      {
+        apiVersion: 'external-secrets.io/v1',
+        kind: 'ClusterSecretStore',
+        metadata: { name: 'restricted' },
+        spec: {
+          conditions: [{ namespaces: ['elsewhere'] }],
+          provider: {
+            vault: {
+              server: platform.vaultServiceUrl,
+              path: 'secret',
+              caBundle: platform.caBundle,
+              auth: { tokenSecretRef: { name: 'vault-token', key: 'token', namespace: NS } },
+            },
+          },
+        },
+      },
+      externalSecret('denied', NS, {
+        secretStoreRef: { name: 'restricted', kind: 'ClusterSecretStore' },
+        data: [{ secretKey: 'flag', remoteRef: { key: 'basecamp/config', property: 'flag' } }],
+      }),
+    ]);
+    const events = await waitFor(
+      () => eventsFor(platform, NS, 'denied'),
+      (list) => list.some((event) => event.reason === 'UpdateFailed'),
+    );
+    expect(events.find((event) => event.reason === 'UpdateFailed')?.message).toBe(
+      'using cluster store "restricted" is not allowed from namespace "basecamp": denied by spec.condition',
     );
   });
 

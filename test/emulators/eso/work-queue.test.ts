@@ -43,6 +43,25 @@ describe('work queue', () => {
     queue.close();
   });
 
+  it('runs keys in parallel with concurrency 2', async () => {
+    let active = 0;
+    let maxActive = 0;
+    const queue = new WorkQueue(
+      async () => {
+        active++;
+        maxActive = Math.max(maxActive, active);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        active--;
+        return {};
+      },
+      { concurrency: 2, baseMs: 10, maxMs: 100, onError: () => {} },
+    );
+    for (const key of ['a', 'b', 'c', 'd']) queue.add(key);
+    await queue.idle();
+    expect(maxActive).toBe(2);
+    queue.close();
+  });
+
   it('collapses duplicate adds of a waiting key', async () => {
     const handled: string[] = [];
     let release!: () => void;
