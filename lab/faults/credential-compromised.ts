@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { PLATFORM } from '../clients/platform.ts';
-import { defineFault } from './fault.ts';
+import { defineFault, type Injection } from './fault.ts';
 
 export const LEAKED = 'leaked';
 
@@ -24,7 +24,7 @@ export const credentialCompromised = defineFault({
     static: ['after the fix: password authentication failed for the leaked password'],
     dynamic: ['after the fix: the leased role is dropped, so the leaked login fails'],
   },
-  async inject(context, variant, params) {
+  async inject(context, variant, params): Promise<Injection> {
     const { vault } = context.clients;
     if (variant === 'dynamic') {
       const path = `${params.mount}/creds/${params.dynamicRole}`;

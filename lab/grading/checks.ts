@@ -12,7 +12,8 @@ export type CheckId =
   | 'remediation'
   | 'nothing-lost'
   | 'no-failed-requests'
-  | 'reverted';
+  | 'reverted'
+  | 'zero-downtime';
 
 export const CHECK_IDS: readonly CheckId[] = [
   'steady-state',
@@ -22,6 +23,7 @@ export const CHECK_IDS: readonly CheckId[] = [
   'nothing-lost',
   'no-failed-requests',
   'reverted',
+  'zero-downtime',
 ];
 
 /** What the runner knows about each phase beyond the observations. */
@@ -106,6 +108,12 @@ export const CHECKS: Record<CheckId, (record: ScenarioRecord, outcomes: PhaseOut
     const failed = requests.filter((observation) => !observation.ok);
     const first = failed[0] ? `; first: "${failed[0].message}"` : '';
     return { title, phase: 'symptoms', passed: failed.length === 0, message: `${failed.length} of ${requests.length} HTTP probe requests failed${first}` };
+  },
+
+  'zero-downtime': (record) => {
+    const title = 'the rotation caused no downtime';
+    if (!record.rotation) return { title, phase: 'rotation', passed: false, message: 'no rotation ran' };
+    return { title, phase: 'rotation', passed: record.rotation.zeroDowntime, message: record.rotation.verdict };
   },
 
   reverted: (_record, outcomes) => {

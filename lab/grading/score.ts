@@ -23,7 +23,7 @@ export interface Grade {
 }
 
 /** Weights and required flags used when a scenario's `grade` lists no weights. */
-export function defaultGradeConfig(options: { fault: boolean; load: boolean; remediation: boolean }): GradeConfig {
+export function defaultGradeConfig(options: { fault: boolean; load: boolean; remediation: boolean; rotation?: boolean }): GradeConfig {
   const weights: Record<string, number> = { 'steady-state': 1 };
   const required: string[] = ['steady-state'];
   if (options.fault) {
@@ -37,6 +37,10 @@ export function defaultGradeConfig(options: { fault: boolean; load: boolean; rem
   if (options.load) {
     weights['no-failed-requests'] = 2;
     required.push('no-failed-requests');
+  }
+  if (options.rotation) {
+    weights['zero-downtime'] = 3;
+    required.push('zero-downtime');
   }
   weights.reverted = 1;
   required.push('reverted');

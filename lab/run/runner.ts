@@ -5,11 +5,12 @@
  * its report. Returns the exit code: 0 only when every required check passed.
  */
 import path from 'node:path';
+import { acquireBasecamp } from '../basecamp/index.ts';
 import type { Basecamp, BasecampKind } from '../basecamp/types.ts';
 import { openClients } from '../clients/index.ts';
-import { EnvironmentError, ExitCode, InvalidInputError } from '../core/errors.ts';
+import { ExitCode, InvalidInputError } from '../core/errors.ts';
 import { faultSpecs } from '../faults/index.ts';
-import { unknownCheckIds, runScore } from '../grading/index.ts';
+import { CHECK_IDS, runScore, unknownCheckIds } from '../grading/index.ts';
 import { probeSpecs } from '../probes/index.ts';
 import { renderRunReport } from '../report/index.ts';
 import { rotationSpecs } from '../rotation/index.ts';
@@ -69,7 +70,7 @@ export async function selectScenarios(options: Pick<RunScenariosOptions, 'root' 
   );
   if (gradeProblems.length > 0) {
     throw new InvalidInputError(gradeProblems.join('\n'), {
-      hint: 'use steady-state, detected, recovered, remediation, nothing-lost, no-failed-requests or reverted',
+      hint: `use one of ${CHECK_IDS.join(', ')}`,
     });
   }
   const selected = options.filters.length
@@ -102,7 +103,7 @@ export async function runScenarios(options: RunScenariosOptions): Promise<RunSce
     },
     async (run) => {
       const basecamp = await run.events.step({ step: `basecamp ${options.basecampKind}`, phase: 'setup' }, () =>
-        options.basecamp ? Promise.resolve(options.basecamp) : acquireBasecamp(options.basecampKind, options.root),
+        options.basecamp ? Promise.resolve(options.basecamp) : acquireBasecamp({ kind: options.basecampKind, root: options.root }),
       );
       if (!options.basecamp && !options.keep) run.cleanup.push('stop the basecamp', () => basecamp.stop());
       const clients = await openClients(basecamp.endpoints);
@@ -151,21 +152,6 @@ export async function runScenarios(options: RunScenariosOptions): Promise<RunSce
     output.write(`error: ${outcome.error instanceof Error ? outcome.error.message : String(outcome.error)}\n`);
   }
   return { exitCode, record, runDir: outcome.folder.dir };
-}
-
-/** The basecamp `lab up` started, or a new embedded one, through lab/basecamp's entry point. */
-async function acquireBasecamp(kind: BasecampKind, root: string): Promise<Basecamp> {
-  // The basecamp entry point is loaded at run time, so this area builds before lab/basecamp/index.ts exists.
-  const entry = '../basecamp/index.ts';
-  const module = (await import(entry).catch(() => undefined)) as
-    | { acquireBasecamp?: (options: { kind: BasecampKind; root: string }) => Promise<Basecamp> }
-    | undefined;
-  if (!module?.acquireBasecamp) {
-    throw new EnvironmentError(`the ${kind} basecamp is not available: lab/basecamp/index.ts exports no acquireBasecamp`, {
-      hint: 'run `lab doctor` to see what each basecamp needs',
-    });
-  }
-  return module.acquireBasecamp({ kind, root });
 }
 
 function publicEndpoints(basecamp: Basecamp): Record<string, string> {

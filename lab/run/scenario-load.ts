@@ -11,7 +11,10 @@ import type { ScenarioTimeline } from './timeline.ts';
 
 export interface ScenarioLoad {
   mark(window: string): void;
-  /** Stops sending and returns the summary once every request has settled. */
+  /**
+   * Returns the summary once the load has run its scenario duration and every
+   * request has settled; stops it at once when the scenario was aborted.
+   */
   finish(): Promise<LoadSummary>;
 }
 
@@ -46,7 +49,7 @@ export async function startScenarioLoad(
       load.mark(window);
     },
     async finish() {
-      load.stop();
+      if (signal.aborted) load.stop();
       return load.done();
     },
   };

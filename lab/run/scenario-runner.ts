@@ -14,6 +14,7 @@ import type { Redactor } from '../core/redact.ts';
 import { faults } from '../faults/index.ts';
 import { defaultGradeConfig, gradeScenario, type PhaseOutcomes } from '../grading/index.ts';
 import { newScenarioState, probes, type ScenarioState } from '../probes/index.ts';
+import { judgeRotation, runRotation } from '../rotation/index.ts';
 import type { LoadedScenario } from '../scenario/loader.ts';
 import type { ActionContext } from './action.ts';
 import { CleanupStack } from './cleanup.ts';
@@ -188,11 +189,19 @@ async function remediate(run: Run): Promise<void> {
 }
 
 async function rotate(run: Run): Promise<void> {
-  const strategy = run.loaded.scenario.rotation!.strategy;
-  // TODO: call the rotation strategies once lab/rotation exports a runner; until then a rotation block fails here.
-  await run.timeline.step('rotation', `rotate with ${strategy}`, async () => {
-    throw new Error(`rotation strategy ${strategy} is not available: lab/rotation has no runner yet`);
-  });
+  const { strategy, ...params } = run.loaded.scenario.rotation!;
+  const context = {
+    clients: run.deps.clients,
+    redactor: run.deps.redactor,
+    events: run.deps.events,
+    signal: run.signal,
+    scenario: run.record.name,
+    ...(run.load ? { load: run.load } : {}),
+  };
+  run.record.rotation = await run.timeline.step('rotation', `rotate with ${strategy}`, () =>
+    runRotation(strategy, params, context, { onCleanup: (name, undo) => run.cleanup.push(name, undo) }),
+  );
+  run.timeline.mark('rotation', 'rotated', run.record.rotation.verdict);
 }
 
 async function poll(run: Run, window: ProbeWindow, phase: 'steady-state' | 'symptoms' | 'recovery') {
@@ -267,6 +276,7 @@ async function teardown(run: Run): Promise<void> {
   if (run.load) {
     run.record.load = await run.load.finish();
   }
+  if (run.record.rotation) run.record.rotation = judgeRotation(run.record.rotation, run.record.load);
   const outcomes = await run.cleanup.runAll({ events: run.deps.events, scenario: run.record.name });
   run.outcomes.cleanups = outcomes;
   for (const outcome of outcomes) {
@@ -280,7 +290,12 @@ function grade(run: Run): void {
   const configured = Object.keys(scenario.grade.weights).length > 0;
   const config = configured
     ? scenario.grade
-    : defaultGradeConfig({ fault: Boolean(scenario.fault), load: Boolean(scenario.load), remediation: Boolean(scenario.remediation) });
+    : defaultGradeConfig({
+        fault: Boolean(scenario.fault),
+        load: Boolean(scenario.load),
+        remediation: Boolean(scenario.remediation),
+        rotation: Boolean(scenario.rotation),
+      });
   const adr = run.loaded.adrs[0];
   const result = gradeScenario(run.record, run.outcomes, config, { runbook: run.loaded.runbook, ...(adr ? { adr } : {}) });
   run.record.checks = result.checks;
