@@ -105,8 +105,14 @@ export function renderRotationSection(rotation: RotationRecord, charts: Scenario
   const parts = [
     `Strategy ${codeSpan(rotation.strategy)}, started at ${rotation.startedAt}` +
       (rotation.endedAt ? `, ended at ${rotation.endedAt}` : ', not finished') +
-      `. Zero downtime: **${rotation.zeroDowntime ? 'yes' : 'no'}**. ${escapeText(rotation.verdict)}`,
+      `. Zero downtime: **${rotation.zeroDowntime ? 'yes' : 'no'}**. Verdict: ${escapeText(rotation.verdict)}`,
   ];
+  if (rotation.failureWindowMs !== undefined) {
+    parts.push(
+      `Requests failed over ${formatElapsed(rotation.failureWindowMs)}, from the first to the last second of ` +
+        'the rotation window with a failure.',
+    );
+  }
   if (rotation.propagation.length === 0) {
     parts.push('No propagation event was recorded.');
     return parts.join('\n\n');

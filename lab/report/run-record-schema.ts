@@ -130,6 +130,7 @@ const rotation = z.looseObject({
   ),
   zeroDowntime: z.boolean(),
   verdict: z.string(),
+  failureWindowMs: milliseconds.nonnegative().optional(),
 });
 
 const scenario = z.looseObject({
