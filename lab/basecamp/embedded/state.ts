@@ -136,6 +136,19 @@ function signal(pid: number, name: NodeJS.Signals): void {
   }
 }
 
+/** Names a lab state folder may contain; a folder with anything else is never deleted. */
+const STATE_ENTRIES = new Set([
+  'supervisor.pid', 'supervisor.log', 'endpoints.json', 'kubeconfig', 'ca.pem', 'vault-token', 'vault-unseal-keys.json',
+  'vault', 'vault-audit.log', 'postgres', 'pods', 'service-table.json', 'service-table.json.tmp', 'pgpass',
+]);
+
+async function assertLabState(stateDir: string): Promise<void> {
+  const unknown = (await readdir(stateDir)).filter((entry) => !STATE_ENTRIES.has(entry));
+  if (unknown.length > 0) {
+    throw new Error(`refusing to delete ${stateDir}: it contains ${unknown.slice(0, 3).join(', ')}, which the lab did not create; remove them or choose another state folder`);
+  }
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -146,6 +159,7 @@ export async function removeState(stateDir: string, keepData: boolean): Promise<
   const exists = await stat(stateDir).then(() => true, () => false);
   if (!exists) return;
   if (!keepData) {
+    await assertLabState(stateDir);
     await rm(stateDir, { recursive: true, force: true });
     return;
   }

@@ -1,0 +1,52 @@
+/**
+ * The harness's one entry point to a basecamp. `acquireBasecamp` returns a
+ * running basecamp of the requested kind:
+ *
+ * - `embedded`: attaches to the one `lab up` started in the state folder
+ *   (`<root>/.lab` by default), or starts one in this process and stops it
+ *   on `stop()`;
+ * - `kind`: creates a kind cluster and installs the platform (needs Docker,
+ *   kind, kubectl and helm);
+ * - `kubeconfig`: uses an existing cluster by context and touches only
+ *   objects labelled `app.kubernetes.io/part-of=basecamp-lab`.
+ */
+import { resolve } from 'node:path';
+import { InvalidInputError } from '../core/errors.ts';
+import { acquireEmbedded } from './embedded/index.ts';
+import { acquireKind } from './kind.ts';
+import { acquireKubeconfig } from './kubeconfig.ts';
+import { BASECAMP_KINDS, type Basecamp, type BasecampKind } from './types.ts';
+
+export interface AcquireBasecampOptions {
+  kind: BasecampKind;
+  /** Project root; the embedded state folder defaults to `<root>/.lab`. */
+  root: string;
+  stateDir?: string;
+  /** For `kubeconfig`: the kubeconfig file and context to use. */
+  kubeconfig?: string;
+  context?: string;
+  /** Receives progress lines while a basecamp starts in this process. */
+  log?: (line: string) => void;
+}
+
+export const DEFAULT_STATE_FOLDER = '.lab';
+
+export function defaultStateDir(root: string): string {
+  return resolve(root, DEFAULT_STATE_FOLDER);
+}
+
+export async function acquireBasecamp(options: AcquireBasecampOptions): Promise<Basecamp> {
+  const stateDir = resolve(options.stateDir ?? process.env.LAB_STATE_DIR ?? defaultStateDir(options.root));
+  switch (options.kind) {
+    case 'embedded':
+      return acquireEmbedded({ stateDir, ...(options.log ? { log: options.log } : {}) });
+    case 'kind':
+      return acquireKind({ root: options.root, stateDir, ...(options.log ? { log: options.log } : {}) });
+    case 'kubeconfig':
+      return acquireKubeconfig({ stateDir, ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}), ...(options.context ? { context: options.context } : {}) });
+    default:
+      throw new InvalidInputError(`basecamp kind must be one of ${BASECAMP_KINDS.join(', ')}, received ${JSON.stringify(options.kind)}`);
+  }
+}
+
+export type { Basecamp, BasecampEndpoints, BasecampKind } from './types.ts';

@@ -1,0 +1,70 @@
+/**
+ * The kubeconfig basecamp: an existing cluster (staging) given by a
+ * kubeconfig and context. The lab does not install anything there; Vault,
+ * PostgreSQL and the service are found from the environment (VAULT_ADDR,
+ * VAULT_CACERT, VAULT_TOKEN, PGHOST, PGPORT, PGUSER, PGPASSWORD,
+ * LAB_SERVICE_URL), and faults act only on objects labelled
+ * `app.kubernetes.io/part-of=basecamp-lab`.
+ */
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { EnvironmentError, InvalidInputError } from '../core/errors.ts';
+import { basecampEnvironment } from './environment.ts';
+import type { Basecamp, BasecampEndpoints } from './types.ts';
+
+const REQUIRED_VARIABLES = ['VAULT_ADDR', 'VAULT_TOKEN', 'PGHOST', 'PGUSER', 'PGPASSWORD', 'LAB_SERVICE_URL'] as const;
+
+export async function acquireKubeconfig(options: { stateDir: string; kubeconfig?: string; context?: string; env?: NodeJS.ProcessEnv }): Promise<Basecamp> {
+  const env = options.env ?? process.env;
+  const source = resolve(options.kubeconfig ?? env.KUBECONFIG?.split(':')[0] ?? join(homedir(), '.kube', 'config'));
+  const missing = REQUIRED_VARIABLES.filter((name) => !env[name]);
+  if (missing.length > 0) {
+    throw new EnvironmentError(`the kubeconfig basecamp needs ${missing.join(', ')} in the environment`, {
+      hint: 'export the addresses and credentials of the cluster\'s Vault, PostgreSQL and service before `lab run --basecamp kubeconfig`',
+    });
+  }
+  if (options.context !== undefined && !/^[A-Za-z0-9@._:/-]+$/.test(options.context)) {
+    throw new InvalidInputError(`context name ${JSON.stringify(options.context)} contains characters a kubeconfig context name cannot have`);
+  }
+  await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
+  const tokenFile = join(options.stateDir, 'vault-token');
+  const passwordFile = join(options.stateDir, 'postgres-password');
+  await writeSecret(tokenFile, env.VAULT_TOKEN as string);
+  await writeSecret(passwordFile, env.PGPASSWORD as string);
+  const kubeconfig = await contextKubeconfig(options.stateDir, source, options.context);
+
+  const endpoints: BasecampEndpoints = {
+    kind: 'kubeconfig',
+    kubeconfig,
+    vault: { addr: env.VAULT_ADDR as string, tokenFile, ...(env.VAULT_CACERT ? { caCert: env.VAULT_CACERT } : {}) },
+    postgres: { host: env.PGHOST as string, port: Number(env.PGPORT ?? 5432), user: env.PGUSER as string, database: env.PGDATABASE ?? 'app', passwordFile },
+    serviceUrl: env.LAB_SERVICE_URL as string,
+    stateDir: options.stateDir,
+  };
+  return { kind: 'kubeconfig', endpoints, env: () => basecampEnvironment(endpoints), stop: async () => undefined };
+}
+
+async function writeSecret(file: string, value: string): Promise<void> {
+  await writeFile(file, `${value}\n`, { mode: 0o600 });
+  await chmod(file, 0o600);
+}
+
+/** A kubeconfig whose current context is the chosen one, so every tool of the harness uses it. */
+async function contextKubeconfig(stateDir: string, source: string, context: string | undefined): Promise<string> {
+  if (context === undefined) return source;
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const config = new KubeConfig();
+  try {
+    config.loadFromFile(source);
+  } catch (error) {
+    throw new EnvironmentError(`reading kubeconfig ${source} failed: ${(error as Error).message}`, { hint: 'pass --kubeconfig with a readable file' });
+  }
+  if (!config.getContexts().some((entry) => entry.name === context)) {
+    throw new InvalidInputError(`context ${JSON.stringify(context)} not found in ${source}; it has ${config.getContexts().map((entry) => entry.name).join(', ') || 'no contexts'}`);
+  }
+  config.setCurrentContext(context);
+  const file = join(stateDir, 'kubeconfig');
+  await writeFile(file, config.exportConfig(), { mode: 0o600 });
+  return file;
+}
