@@ -65,9 +65,17 @@ function renderVerdict(record: RunRecord): string {
       ` Score ${formatScore(record.score)}.`,
     '',
     `Started ${record.startedAt}, took ${formatElapsed(record.durationMs)}, on the ` +
-      `${codeSpan(record.basecamp.kind)} basecamp. Command: ${codeSpan(record.argv.join(' ') || 'lab run')}.`,
+      `${codeSpan(record.basecamp.kind)} basecamp. Command: ${codeSpan(displayCommand(record.argv))}.`,
   ];
   return lines.join('\n');
+}
+
+/** Shows the command as typed, with the entry script's path (`/work/x/bin/lab.js`) shortened to `lab`. */
+function displayCommand(argv: string[]): string {
+  if (argv.length === 0) return 'lab run';
+  const [program, ...rest] = argv;
+  const isLab = /(^|[\\/])lab(\.js)?$/.test(program!);
+  return [isLab ? 'lab' : program, ...rest].join(' ');
 }
 
 function renderScenarioTable(scenarios: ScenarioRecord[], anchors: string[]): string {
