@@ -208,7 +208,7 @@ export class KubeClient {
   }
 }
 
-/** The reference of an object read from the API or a manifest. */
+/** Returns the reference of an object read from the API or a manifest. */
 export function refOf(object: KubeObject & { apiVersion: string; kind: string }): ObjectRef {
   return {
     apiVersion: object.apiVersion,
@@ -218,7 +218,7 @@ export function refOf(object: KubeObject & { apiVersion: string; kind: string })
   };
 }
 
-/** A copy of `object` without the fields the server sets, ready to create again. */
+/** Copies `object` without the fields the server sets, so it can be created again. */
 export function withoutServerFields<T extends KubeObject>(object: T): T {
   const { uid, resourceVersion, creationTimestamp, generation, managedFields, deletionTimestamp, ...metadata } =
     object.metadata as Record<string, unknown>;

@@ -1,6 +1,6 @@
 /**
  * Vault's file audit device cannot write its log, so Vault refuses every
- * audited request (500 `internal error`; its server log says `no audit
+ * audited request (500 `internal error`; its server log reads `no audit
  * backend succeeded in logging the response`). The fault puts a directory
  * where the log file was, which fails every append even for root.
  */

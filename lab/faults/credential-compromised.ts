@@ -1,7 +1,7 @@
 /**
  * A database credential leaks (pasted in a ticket, printed in a log). The
- * fault reads the current credential and names it `leaked` for probes; the
- * fix rotates (static role) or revokes (dynamic lease) it, and then the
+ * fault reads the current credential and names it `leaked` for probes. The
+ * fix rotates it (static role) or revokes it (dynamic lease), and then the
  * leaked value must stop working.
  */
 import { z } from 'zod';

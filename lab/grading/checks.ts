@@ -1,7 +1,7 @@
 /**
  * The checks a scenario is graded on. Each reads only the scenario's record
  * (observations, detection, recovery, load) and the outcome of its phases,
- * and says why it passed or failed, quoting what was seen.
+ * and states why it passed or failed, quoting what was seen.
  */
 import type { CheckResult, Observation, Phase, ScenarioRecord } from '../run/record.ts';
 
@@ -26,7 +26,7 @@ export const CHECK_IDS: readonly CheckId[] = [
   'zero-downtime',
 ];
 
-/** What the runner knows about each phase beyond the observations. */
+/** The outcome of each phase as the runner recorded it, beyond the observations. */
 export interface PhaseOutcomes {
   steadyState?: { passed: boolean; message: string };
   /** Whether a fault was injected; detection and recovery checks need one. */

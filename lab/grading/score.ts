@@ -79,7 +79,7 @@ export function scoreOf(checks: Array<Pick<CheckResult, 'weight' | 'passed'>>): 
   return { earned, possible, percent: possible === 0 ? 100 : Math.round((earned / possible) * 1000) / 10 };
 }
 
-/** The run's score: the sum of its scenarios' earned and possible points. */
+/** Sums the earned and possible points of the run's scenarios into the run's score. */
 export function runScore(scores: Score[]): Score {
   const earned = scores.reduce((sum, score) => sum + score.earned, 0);
   const possible = scores.reduce((sum, score) => sum + score.possible, 0);

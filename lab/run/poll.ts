@@ -1,6 +1,6 @@
 /**
- * Polls a window of probes (steady state, symptoms, recovery): every round
- * runs all probes; the window passes at the first round where all of them
+ * Polls a window of probes (steady state, symptoms, recovery). Every round
+ * runs all probes. The window passes at the first round where all of them
  * pass, and fails when `within` runs out first.
  */
 import { parseDuration } from '../core/duration.ts';

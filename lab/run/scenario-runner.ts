@@ -2,7 +2,7 @@
  * Runs one scenario on a basecamp: setup, steady state, fault, symptoms
  * (polled until `within`), remediation, recovery, rotation, and teardown in
  * reverse order, always. The fault's undo steps go on the scenario's own
- * cleanup stack the moment they exist; that stack is itself registered on the
+ * cleanup stack the moment they exist. That stack is itself registered on the
  * run's stack, so a SIGINT that ends the run still reverts the fault.
  */
 import path from 'node:path';
