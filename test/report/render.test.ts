@@ -5,7 +5,7 @@
  * is kept at test-results/report/report.png.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -148,6 +148,25 @@ describe.skipIf(!HAS_CHROMIUM)(
       );
       expect(blockedRequests).toEqual([]);
       expect(consoleErrors).toEqual([]);
+    });
+
+    it('parses junit.xml and every chart as XML', async () => {
+      const files = [
+        'junit.xml',
+        ...(await readdir(project.runDir)).filter((file) => file.endsWith('.svg')),
+      ];
+      expect(files).toHaveLength(8);
+      for (const file of files) {
+        const xml = await readFile(path.join(project.runDir, file), 'utf8');
+        const parserErrors = await page.evaluate(
+          (text) =>
+            new DOMParser()
+              .parseFromString(text, 'application/xml')
+              .getElementsByTagName('parsererror').length,
+          xml,
+        );
+        expect(parserErrors, file).toBe(0);
+      }
     });
 
     it('keeps a full-page screenshot', async () => {
