@@ -34,6 +34,9 @@ tr:nth-child(even) td { background: #fafbfc; }
 td.status-passed { color: #1a7f37; font-weight: 600; }
 td.status-failed { color: #cf222e; font-weight: 600; }
 td.status-skipped { color: #6e7781; }
+p.verdict { padding: 10px 14px; border-radius: 6px; border: 1px solid #d0d7de; background: #f6f8fa; }
+p.verdict.status-passed { background: #dafbe1; border-color: #4ac26b; }
+p.verdict.status-failed { background: #ffebe9; border-color: #ff8182; }
 .chart { display: block; margin: 12px 0; max-width: 100%; overflow-x: auto; }
 .chart svg { max-width: 100%; height: auto; border: 1px solid #d0d7de; border-radius: 6px; }
 `;
@@ -96,11 +99,19 @@ function addHeadingIds(tokens: Token[]): void {
   });
 }
 
+/** Colours status cells, and the verdict paragraph as a banner. */
 function addStatusClasses(tokens: Token[]): void {
   tokens.forEach((token, index) => {
-    if (token.type !== 'td_open') return;
-    const statusClass = STATUS_CLASSES.get(tokens[index + 1]?.content ?? '');
-    if (statusClass) token.attrJoin('class', statusClass);
+    const content = tokens[index + 1]?.content ?? '';
+    if (token.type === 'td_open') {
+      const statusClass = STATUS_CLASSES.get(content);
+      if (statusClass) token.attrJoin('class', statusClass);
+    }
+    const verdict = /^\*\*Verdict: ([a-z ]+?)[.(]/.exec(content);
+    if (token.type === 'paragraph_open' && verdict) {
+      token.attrJoin('class', 'verdict');
+      token.attrJoin('class', STATUS_CLASSES.get(verdict[1]!.trim()) ?? 'status-running');
+    }
   });
 }
 

@@ -46,6 +46,17 @@ describe('renderHtml', () => {
     expect(html).not.toMatch(/<(link|script)\b/);
   });
 
+  it.each([
+    ['passed', 'verdict status-passed'],
+    ['failed', 'verdict status-failed'],
+    ['timed out', 'verdict status-failed'],
+    ['still running (partial record)', 'verdict status-running'],
+  ])('marks a %s verdict', (word, classes) => {
+    expect(render(`**Verdict: ${word}.** 1 scenario.\n`)).toContain(
+      `<p class="${classes}"><strong>Verdict: ${word}.</strong>`,
+    );
+  });
+
   it('marks status cells', () => {
     const html = render('| result | check |\n| --- | --- |\n| failed | a |\n| passed | b |\n');
     expect(html).toContain('<td class="status-failed">failed</td>');
