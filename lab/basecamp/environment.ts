@@ -36,6 +36,9 @@ export async function basecampEnvironment(endpoints: BasecampEndpoints): Promise
     LAB_SERVICE_URL: endpoints.serviceUrl,
   };
   if (endpoints.vault.caCert) env.VAULT_CACERT = endpoints.vault.caCert;
+  // Runbooks unseal Vault and search its audit log through these two paths.
+  if (endpoints.vault.unsealKeysFile) env.VAULT_UNSEAL_KEYS_FILE = endpoints.vault.unsealKeysFile;
+  if (endpoints.vault.auditLog) env.VAULT_AUDIT_LOG = endpoints.vault.auditLog;
   return env;
 }
 

@@ -21,6 +21,8 @@ export interface BasecampEndpoints {
     tokenFile: string;
     /** File (mode 0600) holding the unseal keys as JSON `{keys: [...]}`, when the lab initialised Vault. */
     unsealKeysFile?: string;
+    /** Host path of the file audit device's log, when the harness can read it (embedded basecamp). */
+    auditLog?: string;
   };
   postgres: {
     host: string;

@@ -137,7 +137,7 @@ async function startComponents(options: SupervisorOptions, onStop: OnStop): Prom
   const endpoints: BasecampEndpoints = {
     kind: 'embedded',
     kubeconfig: paths.kubeconfig,
-    vault: { addr: vault.url, caCert: paths.caCert, tokenFile: paths.vaultToken, unsealKeysFile: paths.vaultUnsealKeys },
+    vault: { addr: vault.url, caCert: paths.caCert, tokenFile: paths.vaultToken, unsealKeysFile: paths.vaultUnsealKeys, auditLog: paths.vaultAudit },
     postgres: { host: postgres.host, port: postgres.port, user: 'postgres', database: 'app', passwordFile: postgres.passwordFile },
     serviceUrl: `http://${network.nodeIp}:${APP_NODE_PORT}`,
     stateDir: options.stateDir,
