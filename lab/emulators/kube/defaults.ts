@@ -142,7 +142,7 @@ function defaultService(
     port.targetPort ??= port.port;
     if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') {
       const previous = oldPorts.find((candidate) => candidate.port === port.port)?.nodePort;
-      port.nodePort ??= previous ?? allocator.allocateNodePort();
+      if (!port.nodePort) port.nodePort = previous ?? allocator.allocateNodePort();
     }
   }
   if (spec.type === 'NodePort' || spec.type === 'LoadBalancer')

@@ -109,6 +109,8 @@ export interface KubeServer {
   eventRecorder(component: string): EventRecorder;
   /** Drops the watch history, as an etcd compaction does: watches from older resourceVersions get 410. */
   compactWatchHistory(): void;
+  /** Ends every open watch stream, as an API server restart does; clients re-watch. */
+  closeWatches(): void;
   /** Resolves when the built-in controllers have no queued work. */
   settled(): Promise<void>;
   /** The storage layer, for in-process callers and tests. */
@@ -255,6 +257,7 @@ export async function startKube(options: KubeOptions = {}): Promise<KubeServer> 
     },
     eventRecorder: (component) => new EventRecorder({ component, sink: inProcessSink(api) }),
     compactWatchHistory: () => store.compact(),
+    closeWatches: () => watches.closeAll(),
     settled: () => controllers.idle(),
     close: async () => {
       if (closed) return;

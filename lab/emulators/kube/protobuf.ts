@@ -1,12 +1,12 @@
 /**
- * Decoding of the few protobuf bodies kubectl 1.32 sends: `kubectl auth
- * can-i` (SelfSubjectAccessReview, SelfSubjectRulesReview), `kubectl create
- * token` (TokenRequest) and `kubectl auth whoami` (SelfSubjectReview). The
- * envelope is `k8s\0` plus a runtime.Unknown; field numbers come from the
- * `protobuf:` struct tags in k8s.io/api/authorization/v1/types.go and
- * authentication/v1/types.go. The answer is always JSON, which kubectl
- * accepts.
+ * Decoding of the protobuf bodies kubectl 1.32 sends from its typed clients
+ * (`kubectl create namespace|secret|serviceaccount|...`, `auth can-i`,
+ * `create token`, `auth whoami`). The envelope is `k8s\0` plus a
+ * runtime.Unknown (typeMeta = 1, raw = 2); the raw object is decoded with
+ * the field numbers in protobuf-schema.ts. Answers are always JSON, which
+ * kubectl accepts. NOTE: fields missing from the schema are dropped.
  */
+import { type FieldSpec, MESSAGES, PROTOBUF_KINDS } from './protobuf-schema.ts';
 import { badRequest } from './status.ts';
 
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
@@ -30,7 +30,7 @@ function readVarint(buffer: Buffer, start: number): { value: bigint; next: numbe
 }
 
 /** Splits one message into its fields; repeated fields keep their order. */
-function decodeMessage(buffer: Buffer): Message {
+function splitFields(buffer: Buffer): Message {
   const fields: Message = new Map();
   let position = 0;
   while (position < buffer.length) {
@@ -47,13 +47,13 @@ function decodeMessage(buffer: Buffer): Message {
       const length = readVarint(buffer, position);
       const end = length.next + Number(length.value);
       if (end > buffer.length)
-        throw badRequest('invalid protobuf body: field length past the end of the body');
+        throw badRequest('invalid protobuf body: a field runs past the end of the body');
       value = buffer.subarray(length.next, end);
       position = end;
-    } else if (wireType === 1) {
+    } else if (wireType === 1 && position + 8 <= buffer.length) {
       value = buffer.readBigUInt64LE(position);
       position += 8;
-    } else if (wireType === 5) {
+    } else if (wireType === 5 && position + 4 <= buffer.length) {
       value = BigInt(buffer.readUInt32LE(position));
       position += 4;
     } else {
@@ -66,131 +66,121 @@ function decodeMessage(buffer: Buffer): Message {
   return fields;
 }
 
-function text(message: Message, number: number): string | undefined {
-  const value = message.get(number)?.[0];
-  return Buffer.isBuffer(value) ? value.toString('utf8') : undefined;
-}
-
-function texts(message: Message, number: number): string[] {
-  return (message.get(number) ?? []).filter(Buffer.isBuffer).map((value) => value.toString('utf8'));
-}
-
-function child(message: Message, number: number): Message | undefined {
-  const value = message.get(number)?.[0];
-  return Buffer.isBuffer(value) ? decodeMessage(value) : undefined;
-}
-
-function integer(message: Message, number: number): number | undefined {
-  const value = message.get(number)?.[0];
-  return typeof value === 'bigint' ? Number(BigInt.asIntN(64, value)) : undefined;
-}
-
-function compact<T extends Record<string, unknown>>(object: T): T {
-  for (const key of Object.keys(object)) if (object[key] === undefined) delete object[key];
-  return object;
-}
-
-function objectMeta(message: Message | undefined): Record<string, unknown> {
-  if (!message) return {};
-  return compact({
-    name: text(message, 1),
-    generateName: text(message, 2),
-    namespace: text(message, 3),
-  });
-}
-
-function resourceAttributes(message: Message | undefined): Record<string, unknown> | undefined {
-  if (!message) return undefined;
-  return compact({
-    namespace: text(message, 1),
-    verb: text(message, 2),
-    group: text(message, 3),
-    version: text(message, 4),
-    resource: text(message, 5),
-    subresource: text(message, 6),
-    name: text(message, 7),
-  });
-}
-
-function nonResourceAttributes(message: Message | undefined): Record<string, unknown> | undefined {
-  if (!message) return undefined;
-  return compact({ path: text(message, 1), verb: text(message, 2) });
-}
-
-function specOf(kind: string, spec: Message | undefined): Record<string, unknown> {
-  if (!spec) return {};
-  switch (kind) {
-    case 'SelfSubjectAccessReview':
-      return compact({
-        resourceAttributes: resourceAttributes(child(spec, 1)),
-        nonResourceAttributes: nonResourceAttributes(child(spec, 2)),
-      });
-    case 'SubjectAccessReview':
-    case 'LocalSubjectAccessReview':
-      return compact({
-        resourceAttributes: resourceAttributes(child(spec, 1)),
-        nonResourceAttributes: nonResourceAttributes(child(spec, 2)),
-        user: text(spec, 3),
-        groups: texts(spec, 4),
-        uid: text(spec, 6),
-      });
-    case 'SelfSubjectRulesReview':
-      return compact({ namespace: text(spec, 1) });
-    case 'TokenRequest': {
-      const bound = child(spec, 3);
-      return compact({
-        audiences: texts(spec, 1),
-        expirationSeconds: integer(spec, 4),
-        boundObjectRef: bound
-          ? compact({
-              kind: text(bound, 1),
-              apiVersion: text(bound, 2),
-              name: text(bound, 3),
-              uid: text(bound, 4),
-            })
-          : undefined,
-      });
+function scalar(value: FieldValue, spec: FieldSpec): unknown {
+  switch (spec.type) {
+    case 'string':
+      return Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
+    case 'bytes':
+      return Buffer.isBuffer(value) ? value.toString('base64') : '';
+    case 'int':
+      return typeof value === 'bigint' ? Number(BigInt.asIntN(64, value)) : 0;
+    case 'bool':
+      return value === 1n;
+    case 'time': {
+      if (!Buffer.isBuffer(value)) return undefined;
+      const seconds = splitFields(value).get(1)?.[0];
+      const date = new Date(
+        Number(typeof seconds === 'bigint' ? BigInt.asIntN(64, seconds) : 0n) * 1000,
+      );
+      return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
     }
-    case 'TokenReview':
-      return compact({ token: text(spec, 1), audiences: texts(spec, 2) });
+    case 'intOrString': {
+      if (!Buffer.isBuffer(value)) return undefined;
+      const fields = splitFields(value);
+      const type = fields.get(1)?.[0];
+      if (type === 1n) {
+        const text = fields.get(3)?.[0];
+        return Buffer.isBuffer(text) ? text.toString('utf8') : '';
+      }
+      const number = fields.get(2)?.[0];
+      return typeof number === 'bigint' ? Number(BigInt.asIntN(64, number)) : 0;
+    }
+    case 'quantity': {
+      if (!Buffer.isBuffer(value)) return undefined;
+      const text = splitFields(value).get(1)?.[0];
+      return Buffer.isBuffer(text) ? text.toString('utf8') : '';
+    }
     default:
-      return {};
+      return undefined;
   }
 }
 
-/** Kinds whose protobuf bodies this server decodes. */
-export const PROTOBUF_KINDS = [
-  'SelfSubjectAccessReview',
-  'SelfSubjectRulesReview',
-  'SubjectAccessReview',
-  'LocalSubjectAccessReview',
-  'SelfSubjectReview',
-  'TokenRequest',
-  'TokenReview',
-];
+function decodeMap(
+  entries: FieldValue[],
+  valueType: FieldSpec['mapValue'],
+): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  for (const entry of entries) {
+    if (!Buffer.isBuffer(entry)) continue;
+    const fields = splitFields(entry);
+    const key = fields.get(1)?.[0];
+    const value = fields.get(2)?.[0] ?? Buffer.alloc(0);
+    const type = valueType === 'bytes' ? 'bytes' : valueType === 'quantity' ? 'quantity' : 'string';
+    result[Buffer.isBuffer(key) ? key.toString('utf8') : ''] = scalar(value, { name: '', type });
+  }
+  return result;
+}
 
-/** Decodes a `k8s\0`-prefixed protobuf body into the JSON object it stands for. */
+/** Decodes a message into JSON with the schema named `messageName`. */
+function decodeMessage(buffer: Buffer, messageName: string): Record<string, unknown> {
+  const schema = MESSAGES[messageName] ?? {};
+  const result: Record<string, unknown> = {};
+  for (const [number, values] of splitFields(buffer)) {
+    const spec = schema[number];
+    if (!spec) continue;
+    if (spec.type === 'map') {
+      result[spec.name] = decodeMap(values, spec.mapValue);
+      continue;
+    }
+    if (spec.type === 'embedded') {
+      for (const value of values)
+        if (Buffer.isBuffer(value)) Object.assign(result, decodeMessage(value, spec.message ?? ''));
+      continue;
+    }
+    const decoded = values.map((value) =>
+      spec.type === 'message'
+        ? Buffer.isBuffer(value)
+          ? decodeMessage(value, spec.message ?? '')
+          : {}
+        : scalar(value, spec),
+    );
+    if (spec.repeated) {
+      result[spec.name] = decoded;
+      continue;
+    }
+    // Go's generated marshallers write zero values that JSON would omit (omitempty), so drop them.
+    const value = decoded.at(-1);
+    if (!spec.keepZero && (value === '' || value === 0 || value === false || value === undefined))
+      continue;
+    result[spec.name] = value;
+  }
+  return result;
+}
+
+/** Decodes a `k8s\0`-prefixed protobuf body into the JSON object it carries. */
 export function decodeProtobufObject(body: Buffer): Record<string, unknown> {
   if (body.length < MAGIC.length || !body.subarray(0, MAGIC.length).equals(MAGIC)) {
     throw badRequest(
       'invalid protobuf body: missing the k8s\\0 prefix of a Kubernetes protobuf envelope',
     );
   }
-  const unknown = decodeMessage(body.subarray(MAGIC.length));
-  const typeMeta = child(unknown, 1);
-  const apiVersion = typeMeta ? text(typeMeta, 1) : undefined;
-  const kind = typeMeta ? text(typeMeta, 2) : undefined;
+  const unknown = splitFields(body.subarray(MAGIC.length));
+  const typeMetaBytes = unknown.get(1)?.[0];
+  const typeMeta = Buffer.isBuffer(typeMetaBytes)
+    ? splitFields(typeMetaBytes)
+    : new Map<number, FieldValue[]>();
+  const text = (number: number): string | undefined => {
+    const value = typeMeta.get(number)?.[0];
+    return Buffer.isBuffer(value) ? value.toString('utf8') : undefined;
+  };
+  const apiVersion = text(1);
+  const kind = text(2);
   if (!kind || !PROTOBUF_KINDS.includes(kind)) {
     throw badRequest(
       `protobuf bodies are supported only for ${PROTOBUF_KINDS.join(', ')}; received kind ${kind ?? '(none)'}: send JSON instead`,
     );
   }
   const raw = unknown.get(2)?.[0];
-  const object = Buffer.isBuffer(raw) ? decodeMessage(raw) : new Map<number, FieldValue[]>();
-  return {
-    apiVersion,
-    kind,
-    metadata: objectMeta(child(object, 1)),
-    spec: specOf(kind, child(object, 2)),
-  };
+  const object = Buffer.isBuffer(raw) ? decodeMessage(raw, kind) : {};
+  return { apiVersion, kind, ...object, metadata: object.metadata ?? {} };
 }

@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { type DeleteOptions, PATCH_CONTENT_TYPES, type RequestContext } from './api.ts';
 import { type HandlerServices, sendJson } from './handler.ts';
+import { PROTOBUF_KINDS } from './protobuf-schema.ts';
 import {
   asObject,
   decodeBody,
@@ -91,7 +92,7 @@ export async function serveResource(
       request,
       services,
       resource.kind,
-      PROTOBUF_RESOURCES.has(resource.plural),
+      PROTOBUF_KINDS.includes(resource.kind),
     );
     const answer = await answerReview(resource, namespace, body, context.user, {
       ...services,
@@ -151,7 +152,12 @@ async function serveCollection(
       return;
     }
     case 'POST': {
-      const body = await readObject(request, services, resource.kind, false);
+      const body = await readObject(
+        request,
+        services,
+        resource.kind,
+        PROTOBUF_KINDS.includes(resource.kind),
+      );
       const created = await api.create(resource, namespace, body, context);
       sendJson(response, 201, created);
       return;
@@ -274,7 +280,12 @@ async function serveItem(
       return;
     }
     case 'PUT': {
-      const body = await readObject(request, services, resource.kind, false);
+      const body = await readObject(
+        request,
+        services,
+        resource.kind,
+        PROTOBUF_KINDS.includes(resource.kind),
+      );
       sendJson(response, 200, await api.update(resource, namespace, name, body, context));
       return;
     }
