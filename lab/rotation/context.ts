@@ -1,7 +1,7 @@
 /**
- * What a rotation strategy gets (clients for the public APIs, the redactor,
- * the event bus, the load run to mark) and the propagation timeline it
- * fills in while it works.
+ * The context a rotation strategy gets (clients for the public APIs, the
+ * redactor, the event bus, the load run to mark) and the propagation
+ * timeline it fills in while it works.
  */
 import type { LabClients } from '../clients/index.ts';
 import { CheckFailedError, InterruptedError } from '../core/errors.ts';
@@ -36,15 +36,22 @@ export class PropagationTimeline {
   readonly events: PropagationEvent[] = [];
   readonly #bus: EventBus;
   readonly #scenario: string | undefined;
+  readonly #onStart: (() => void) | undefined;
   #startedAt = 0;
 
-  constructor(bus: EventBus, scenario?: string) {
+  constructor(bus: EventBus, scenario?: string, onStart?: () => void) {
     this.#bus = bus;
     this.#scenario = scenario;
+    this.#onStart = onStart;
   }
 
-  /** Records `rotation-started`; later events are timed from here. */
+  /**
+   * Records `rotation-started` and calls the start hook (which marks the load
+   * window); later events are timed from here. A strategy calls it right
+   * before its first change, after the reads that only prepare.
+   */
   start(detail?: string): void {
+    this.#onStart?.();
     this.#startedAt = performance.now();
     this.record('rotation-started', detail);
   }

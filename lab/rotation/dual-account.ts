@@ -62,6 +62,7 @@ export const dualAccount = defineStrategy({
     const old = await readCredential(clients, redactor, `${params.mount}/static-creds/${live}`);
     const since = new Date();
 
+    timeline.start(`switch from static role ${live} to ${next}`);
     await clients.vault.write(`${params.mount}/rotate-role/${next}`);
     const fresh = await readCredential(clients, redactor, `${params.mount}/static-creds/${next}`);
     timeline.record(
@@ -89,7 +90,7 @@ export const dualAccount = defineStrategy({
   },
 });
 
-/** The static role the ExternalSecret reads now, from its `static-creds/<role>` keys. */
+/** Returns the static role the ExternalSecret reads now, from its `static-creds/<role>` keys. */
 function liveRole(externalSecret: ExternalSecret, params: Params): string {
   const keys = (externalSecret.spec.data ?? []).map((item) => item.remoteRef.key ?? '');
   for (const role of params.roles) {

@@ -48,6 +48,9 @@ export const dynamicCredentials = defineStrategy({
     const oldLeases = await listLeases(context, params);
     const since = new Date();
 
+    timeline.start(
+      `force-sync of ExternalSecret ${params.namespace}/${params.externalSecret} for a new dynamic user`,
+    );
     await forceSync(clients, externalSecretRef(params.externalSecret, params.namespace));
     const fresh = await waitFor(
       `Secret ${params.namespace}/${params.secret} to hold a new dynamic user`,
@@ -144,7 +147,7 @@ async function useGenerator(
 
 /**
  * Lists the role's leases (`LIST sys/leases/lookup/<mount>/creds/<role>/`,
- * which needs sudo). Returns undefined when the Vault answers no list, so
+ * which needs sudo). Returns undefined when Vault rejects the list, so
  * the old lease is left to expire at its TTL.
  */
 async function listLeases(context: RotationContext, params: Params): Promise<string[] | undefined> {

@@ -68,6 +68,7 @@ export const envVarRestart = defineStrategy({
     const credsPath = `${params.mount}/static-creds/${params.role}`;
     const old = await readCredential(clients, redactor, credsPath);
 
+    timeline.start(`rotate-role on static role ${params.role}; the service reads env vars`);
     await clients.vault.write(`${params.mount}/rotate-role/${params.role}`);
     const fresh = await readCredential(clients, redactor, credsPath);
     timeline.record('vault-rotated', `static role ${params.role} rotated`);

@@ -49,7 +49,7 @@ export interface RunRotationOptions {
 /**
  * Runs one rotation: validates the parameters, prepares, marks
  * `during-rotation` on the load, rotates, then marks `after-rotation`. The
- * record's verdict is provisional until `judgeRotation` sees the load summary.
+ * record's verdict is provisional until `judgeRotation` gets the load summary.
  * A failed step is recorded in the verdict, and the record is still returned.
  */
 export async function runRotation(
@@ -80,12 +80,12 @@ export async function runRotation(
   const undos: Array<{ description: string; undo: () => Promise<void> }> = [];
   const onCleanup: CleanupRegistrar =
     options.onCleanup ?? ((description, undo) => undos.push({ description, undo }));
-  const timeline = new PropagationTimeline(context.events, context.scenario);
+  const timeline = new PropagationTimeline(context.events, context.scenario, () =>
+    context.load?.mark(ROTATION_WINDOWS.during),
+  );
   let failure: string | undefined;
   try {
     await strategy.prepare?.(context, parsed.data, onCleanup);
-    context.load?.mark(ROTATION_WINDOWS.during);
-    timeline.start(strategyName);
     await strategy.rotate(context, parsed.data, timeline);
   } catch (error) {
     failure = error instanceof Error ? error.message : String(error);

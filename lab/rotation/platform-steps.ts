@@ -1,8 +1,8 @@
 /**
- * The steps rotation strategies share, each through a public API: Vault
- * (read and rotate credentials), Kubernetes (force an ESO sync, read the
- * Secret, read pod logs, restart a Deployment), PostgreSQL (log in with a
- * credential, end sessions) and the service's HTTP endpoint.
+ * The steps rotation strategies share, each through a public API. Vault
+ * reads and rotates credentials. Kubernetes forces an ESO sync, returns the
+ * Secret and pod logs, and restarts a Deployment. PostgreSQL checks a
+ * credential and ends sessions. The service's HTTP endpoint is sampled.
  */
 import pg from 'pg';
 import { request } from 'undici';
@@ -12,12 +12,12 @@ import { ESO_API_VERSION, FORCE_SYNC_ANNOTATION } from '../clients/platform.ts';
 import { type Credential, type LoginResult, tryLogin } from '../clients/postgres.ts';
 import type { Redactor } from '../core/redact.ts';
 
-/** What one `GET /items` on the service returned. */
+/** The response to one `GET /items` on the service. */
 export interface ServiceSample {
   status: number;
-  /** The PostgreSQL user the answering pod used. */
+  /** The PostgreSQL user of the pod that responded. */
   user?: string;
-  /** The answering pod's connection pool number: it grows by one at each credential reload. */
+  /** Connection pool number of the pod that responded. It grows by one at each credential reload. */
   generation?: number;
   error?: string;
 }
@@ -99,7 +99,7 @@ export async function sampleService(serviceUrl: string, timeoutMs = 2000): Promi
     try {
       body = JSON.parse(text);
     } catch {
-      // a non-JSON answer keeps only its status
+      // a response that is not JSON keeps only its status
     }
     return {
       status: response.statusCode,
@@ -155,7 +155,7 @@ export async function podReloads(
   return reloads;
 }
 
-/** The client parses JSON bodies; a log is text, kept under `message` unless it was a single JSON line. */
+/** Returns the log text. The client parses JSON bodies, so a log arrives under `message` unless it was one JSON line. */
 function logText(body: Record<string, unknown>): string {
   const keys = Object.keys(body);
   if (keys.length === 1 && typeof body.message === 'string') return body.message;

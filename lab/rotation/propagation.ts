@@ -18,10 +18,10 @@ import {
 } from './platform-steps.ts';
 import type { CommonParams } from './strategy.ts';
 
-/** What tells a service answer apart as served with the new credential. */
+/** A test that a service response was served with the new credential. */
 export type ServedWith = (sample: ServiceSample) => boolean;
 
-/** Forces an ESO sync and waits until the Secret holds `fresh`. */
+/** Forces an ESO sync and waits until the Secret contains `fresh`. */
 export async function awaitSecret(
   context: RotationContext,
   params: CommonParams,
@@ -52,7 +52,7 @@ export async function awaitSecret(
 
 /**
  * Waits for the first pod to log that it reloaded the files and for the
- * first answer served with the new credential. A missing `pods/log` only
+ * first response served with the new credential. A missing `pods/log` only
  * leaves `file-visible` out, with a warning.
  */
 export async function awaitService(

@@ -18,7 +18,7 @@ export interface RotationStrategy<P = Record<string, unknown>> {
    * mode, creating a second account). Registers how to undo each change.
    */
   prepare?(context: RotationContext, params: P, onCleanup: CleanupRegistrar): Promise<void>;
-  /** Rotates and records each propagation event on `timeline`; `timeline.start()` was called already. */
+  /** Rotates and records each propagation event on `timeline`, calling `timeline.start()` right before the first change. */
   rotate(context: RotationContext, params: P, timeline: PropagationTimeline): Promise<void>;
 }
 
@@ -35,7 +35,7 @@ export const commonFields = {
   secret: z.string().min(1).default(PLATFORM.app.secret),
   deployment: z.string().min(1).default(PLATFORM.app.deployment),
   selector: z.string().min(1).default(PLATFORM.app.selector),
-  /** Longest wait for each propagation step. */
+  /** Maximum wait for each propagation step. */
   timeout: durationText.default('60s'),
 };
 

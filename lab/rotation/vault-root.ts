@@ -1,8 +1,8 @@
 /**
  * Vault's rotate-root on the database connection: Vault changes the password
  * of its own connection user, so the new password is known only to Vault.
- * The service uses another user and is unaffected; Vault proves it still
- * holds a working root credential by issuing a dynamic credential, which is
+ * The service uses another user and is unaffected. Vault proves it still
+ * has a working root credential by issuing a dynamic credential, which is
  * revoked at once.
  */
 import { z } from 'zod';
@@ -27,6 +27,7 @@ export const vaultRoot = defineStrategy({
     const config = await clients.vault.read(`${params.mount}/config/${params.connection}`);
     const details = (config?.connection_details ?? {}) as { username?: string };
 
+    timeline.start(`rotate-root on connection ${params.connection}`);
     await clients.vault.write(`${params.mount}/rotate-root/${params.connection}`);
     timeline.record(
       'vault-rotated',
@@ -62,7 +63,7 @@ export const vaultRoot = defineStrategy({
     const sample = await sampleService(clients.endpoints.serviceUrl);
     if (sample.status !== 200) {
       throw new CheckFailedError(
-        `the service answered ${sample.status} after rotate-root: ${sample.error ?? ''}`,
+        `the service responded ${sample.status} to GET /items after rotate-root: ${sample.error ?? 'see the service log'}`,
       );
     }
     timeline.record(

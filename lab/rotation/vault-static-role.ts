@@ -12,7 +12,7 @@ import { maxGeneration, readCredential } from './platform-steps.ts';
 import { awaitSecret, awaitService, checkOldRejected } from './propagation.ts';
 import { commonFields, defineStrategy } from './strategy.ts';
 
-/** Answers sampled before the rotation to learn the pods' pool numbers: enough to reach both replicas. */
+/** Responses sampled before the rotation to learn the pods' pool numbers, enough to reach both replicas. */
 const BASELINE_SAMPLES = 8;
 
 export const vaultStaticRole = defineStrategy({
@@ -31,6 +31,7 @@ export const vaultStaticRole = defineStrategy({
     const baseline = await maxGeneration(clients.endpoints.serviceUrl, BASELINE_SAMPLES);
     const since = new Date();
 
+    timeline.start(`rotate-role on static role ${params.role}`);
     await clients.vault.write(`${params.mount}/rotate-role/${params.role}`);
     const fresh = await readCredential(clients, redactor, credsPath);
     if (fresh.password === old.password) {

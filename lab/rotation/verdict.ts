@@ -5,7 +5,7 @@
 import type { LoadSummary, LoadWindow, RotationRecord } from '../run/record.ts';
 import { ROTATION_WINDOWS } from './context.ts';
 
-/** How the verdict of a rotation whose steps failed begins; judging keeps it. */
+/** Prefix of the verdict of a rotation whose steps failed. Judging keeps such a verdict. */
 export const ROTATION_FAILED = 'rotation failed: ';
 
 /** Returns the record with `zeroDowntime` and `verdict` set from the load summary; a failed rotation keeps its verdict. */
@@ -59,8 +59,8 @@ export function judgeRotation(
 }
 
 /**
- * The seconds of the load, inside the window, that saw failed requests:
- * from the first to the last, at one-second resolution.
+ * Returns the span of the window's seconds that saw failed requests, from
+ * the first to the last, at one-second resolution.
  */
 export function failureSpan(
   load: LoadSummary,

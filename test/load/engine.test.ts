@@ -23,7 +23,9 @@ describe('built-in load engine', () => {
   it('sends the scheduled number of requests', async () => {
     server = await startLoopbackServer();
     // A long timeout, because opening many loopback connections at once can take a second on a busy machine.
-    const run = await runBuiltinLoad(profile(server.url, { rate: 200, duration: '1s', timeout: '10s' }));
+    const run = await runBuiltinLoad(
+      profile(server.url, { rate: 200, duration: '1s', timeout: '10s' }),
+    );
     const summary = await run.done();
 
     expect(summary.engine).toBe('builtin');

@@ -1,10 +1,11 @@
 /**
- * A small stand-in for a basecamp, for rotation tests: real PostgreSQL, and
- * on loopback a Vault API (static roles with real ALTER ROLE, policies), a
- * Kubernetes API (ExternalSecret, Secret, Deployment, Pods, pods/log) whose
- * ESO step copies Vault's static credential into the Secret, and a service
- * of two "pods" that query PostgreSQL with the mounted credential (hot
- * reload after a kubelet delay) or with env vars fixed at pod start.
+ * A small stand-in for a basecamp, for rotation tests. PostgreSQL is real.
+ * On loopback run a Vault API (static roles with a real ALTER ROLE, and
+ * policies) and a Kubernetes API (ExternalSecret, Secret, Deployment, Pods,
+ * pods/log) whose ESO step copies Vault's static credential into the Secret.
+ * The service has two "pods" that query PostgreSQL with the mounted
+ * credential (hot reload after a kubelet delay) or with env vars fixed at
+ * pod start.
  */
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
