@@ -9,11 +9,17 @@ import pg from 'pg';
 // PostgreSQL source: 28P01 invalid_password, 28000 invalid_authorization_specification).
 const AUTH_FAILURE_CODES = new Set(['28P01', '28000']);
 
+/** How long an old pool keeps serving after a credential change, in ms. */
+const DRAIN_DELAY_MS = 2_000;
+
 export function isAuthFailure(error) {
   return Boolean(error && AUTH_FAILURE_CODES.has(error.code));
 }
 
 export class Database {
+  /** Password of the current pool, to tell a real credential change from a re-read of the same files. */
+  #password = undefined;
+
   /**
    * @param {{ host: string, port: number, database: string, loadCredentials: () => Promise<{username: string, password: string}>, log: (event: object) => void, poolSize?: number }} options
    */
@@ -31,18 +37,29 @@ export class Database {
     this.#swap(credentials);
   }
 
-  /** Opens a pool with freshly loaded credentials and drains the previous one. */
+  /**
+   * Opens a pool with freshly loaded credentials and drains the previous one.
+   * Unchanged credentials keep the current pool: its open sessions stay
+   * authenticated after a password change, while a new pool could not log in.
+   * Returns whether the pool was replaced.
+   */
   async reload(reason) {
     const credentials = await this.options.loadCredentials();
+    if (credentials.username === this.username && credentials.password === this.#password) {
+      this.options.log({ level: 'warn', msg: 'credentials unchanged, keeping the current pool', reason });
+      return false;
+    }
     this.reloads += 1;
     this.#swap(credentials);
     this.options.log({ msg: 'credentials reloaded', reason, username: credentials.username, generation: this.generation });
+    return true;
   }
 
   #swap(credentials) {
     const previous = this.pool;
     this.generation += 1;
     this.username = credentials.username;
+    this.#password = credentials.password;
     this.pool = new pg.Pool({
       host: this.options.host,
       port: this.options.port,
@@ -57,16 +74,26 @@ export class Database {
     });
     this.pool.on('error', (error) => this.options.log({ level: 'warn', msg: 'idle connection failed', error: error.message }));
     if (previous) {
-      previous.end().catch((error) => this.options.log({ level: 'warn', msg: 'draining the old pool failed', error: error.message }));
+      // Queries that picked the old pool a moment ago still run on it; end it once they are done.
+      const timer = setTimeout(() => {
+        previous.end().catch((error) => this.options.log({ level: 'warn', msg: 'draining the old pool failed', error: error.message }));
+      }, DRAIN_DELAY_MS);
+      timer.unref();
     }
   }
 
-  /** Runs a query; on an authentication failure, reloads once and retries. */
+  /**
+   * Runs a query; on an authentication failure, re-reads the credentials
+   * once and retries, on a new pool when they changed and on the current
+   * one (which may hand out an authenticated idle session) when not.
+   */
   async query(text, values) {
     const pool = this.pool;
     try {
       return await pool.query(text, values);
     } catch (error) {
+      // The pool was replaced while this query waited for a connection: run it on the new one.
+      if (this.pool !== pool && !isAuthFailure(error)) return await this.pool.query(text, values);
       if (!isAuthFailure(error)) throw error;
       this.authRetries += 1;
       // Another request may already have swapped the pool.

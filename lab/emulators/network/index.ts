@@ -122,6 +122,26 @@ export class PodNetwork {
     this.#table = table;
     if (changed) await this.#writeServiceTable();
     await this.#syncListeners(state.services);
+    this.#recheckOpenConnections();
+  }
+
+  /** Applies the current policies to connections that are already forwarded. */
+  #recheckOpenConnections(): void {
+    const state = this.#state;
+    const allowed = (sourceIp: string, target: string) => {
+      const match = /^([^/]+)\/(.+):(\d+)$/.exec(target);
+      if (!match) return true;
+      const [, namespace, name, port] = match;
+      const destination = state.pods.find((pod) => pod.namespace === namespace && pod.name === name);
+      if (!destination) return true;
+      const sourcePod = state.pods.find((pod) => pod.ip === sourceIp);
+      const source: Endpoint = sourcePod ? endpointOf(sourcePod) : { ip: sourceIp };
+      return evaluateConnection({ source, destination: endpointOf(destination), port: Number(port) }, state.policies, (ns) => state.namespaces[ns] ?? { 'kubernetes.io/metadata.name': ns }).allowed;
+    };
+    for (const proxy of this.#proxies.values()) {
+      const cut = proxy.recheck(allowed);
+      if (cut > 0) this.#options.log?.(`${proxy.label}: ${cut} open connection(s) now denied by NetworkPolicy; their packets are dropped`);
+    }
   }
 
   /** The decision for a new connection from `sourceIp` to one Service port. */
@@ -149,7 +169,13 @@ export class PodNetwork {
     if (!verdict.allowed) return { action: 'drop', reason: verdict.reason };
 
     const real = target.portTargets?.[targetPort] ?? { host: target.ip, port: targetPort };
-    return { action: 'forward', host: real.host, port: real.port, reason: `${verdict.reason}; to pod ${target.namespace}/${target.name}` };
+    return {
+      action: 'forward',
+      host: real.host,
+      port: real.port,
+      reason: `${verdict.reason}; to pod ${target.namespace}/${target.name}`,
+      target: `${target.namespace}/${target.name}:${targetPort}`,
+    };
   }
 
   async #syncListeners(services: NetworkService[]): Promise<void> {

@@ -10,11 +10,17 @@
  * - `reject`: reset the connection, like kube-proxy's REJECT rule for a
  *   Service without ready endpoints (the client sees ECONNREFUSED or
  *   ECONNRESET).
+ *
+ * When the policies change, `recheck` asks again for every forwarded
+ * connection and stops forwarding those that are now denied: their packets
+ * are dropped from then on, so a kept-alive HTTP connection hangs like a
+ * new one would (Calico and Cilium apply a new policy to established flows
+ * in the same way).
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
 export type ConnectionDecision =
-  | { action: 'forward'; host: string; port: number; reason: string }
+  | { action: 'forward'; host: string; port: number; reason: string; /** The endpoint pod, for re-checks when policies change. */ target?: string }
   | { action: 'drop'; reason: string }
   | { action: 'reject'; reason: string };
 
@@ -37,10 +43,18 @@ export interface ServiceProxyOptions {
 
 const DEFAULT_DROP_HOLD_MS = 10 * 60_000;
 
+interface Forwarding {
+  client: Socket;
+  upstream: Socket;
+  source: string;
+  target: string;
+}
+
 export class ServiceProxy {
   readonly label: string;
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
+  readonly #forwardings = new Set<Forwarding>();
   readonly #options: ServiceProxyOptions;
 
   private constructor(server: Server, options: ServiceProxyOptions) {
@@ -88,7 +102,7 @@ export class ServiceProxy {
 
     switch (decision.action) {
       case 'forward':
-        this.#forward(socket, decision.host, decision.port);
+        this.#forward(socket, decision.host, decision.port, source, decision.target ?? '');
         return;
       case 'drop':
         this.#hold(socket);
@@ -99,9 +113,12 @@ export class ServiceProxy {
     }
   }
 
-  #forward(client: Socket, host: string, port: number): void {
+  #forward(client: Socket, host: string, port: number, source: string, target: string): void {
     const upstream = connect({ host, port });
     this.#track(upstream);
+    const forwarding: Forwarding = { client, upstream, source, target };
+    this.#forwardings.add(forwarding);
+    client.on('close', () => this.#forwardings.delete(forwarding));
     upstream.once('connect', () => {
       client.pipe(upstream);
       upstream.pipe(client);
@@ -111,6 +128,22 @@ export class ServiceProxy {
     client.on('error', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
     client.on('close', () => upstream.destroy());
+  }
+
+  /** Stops forwarding the connections that `allowed` now denies; returns how many were cut. */
+  recheck(allowed: (source: string, target: string) => boolean): number {
+    let cut = 0;
+    for (const forwarding of this.#forwardings) {
+      if (allowed(forwarding.source, forwarding.target)) continue;
+      this.#forwardings.delete(forwarding);
+      forwarding.client.unpipe(forwarding.upstream);
+      forwarding.upstream.unpipe(forwarding.client);
+      forwarding.client.pause();
+      forwarding.upstream.pause();
+      this.#hold(forwarding.client);
+      cut += 1;
+    }
+    return cut;
   }
 
   #hold(socket: Socket): void {
