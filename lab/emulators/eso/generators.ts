@@ -151,7 +151,8 @@ async function runVaultDynamicSecret(
     const body = method === 'GET' ? undefined : (spec.parameters ?? {});
     let answer: Awaited<ReturnType<typeof client.client.request>>;
     try {
-      answer = await client.client.request(method, path, 'Generate', body, false);
+      const call = method === 'GET' ? 'ReadSecretData' : 'WriteSecretData';
+      answer = await client.client.request(method, path, call, body, false);
     } catch (error) {
       throw new Error(`unable to get dynamic secret: ${messageOf(error)}`, { cause: error });
     }

@@ -5,6 +5,7 @@
  * (SecretStore, ClusterSecretStore, ExternalSecret) has one work queue with
  * `concurrency` workers (ESO's default is 1).
  */
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Informer, KubernetesObject, ObjectCache } from '@kubernetes/client-node';
@@ -59,7 +60,7 @@ export async function startEso(options: EsoOptions): Promise<EsoController> {
     provider,
     events,
     metrics,
-    log: log.child('secretstore'),
+    log: log.child('controllers.SecretStore'),
     now,
     storeRequeueMs: options.storeRequeueMs ?? ESO_DEFAULTS.storeRequeueMs,
   });
@@ -68,7 +69,7 @@ export async function startEso(options: EsoOptions): Promise<EsoController> {
     provider,
     events,
     metrics,
-    log: log.child('externalsecret'),
+    log: log.child('controllers.ExternalSecret'),
     now,
   });
 
@@ -111,7 +112,8 @@ function makeQueue(
     name: string,
   ) => Promise<{ requeueAfterMs?: number }>,
 ): WorkQueue {
-  const logger = log.child(kind.toLowerCase());
+  // controller-runtime's "Reconciler error" line, with the retry delay added.
+  const logger = log.child(`controllers.${kind}`);
   return new WorkQueue(
     (key) => {
       const [namespace = '', name = ''] = key.split('/');
@@ -124,11 +126,21 @@ function makeQueue(
       onError: (key, error, retryInMs) =>
         logger.error('Reconciler error', error, {
           controller: kind.toLowerCase(),
-          [kind]: key,
+          controllerGroup: 'external-secrets.io',
+          controllerKind: kind,
+          [kind]: objectRef(key),
+          ...objectRef(key),
+          reconcileID: randomUUID(),
           retryInMs,
         }),
     },
   );
+}
+
+/** Splits a queue key `namespace/name` into controller-runtime's object reference fields. */
+function objectRef(key: string): { name: string; namespace?: string } {
+  const [namespace = '', name = ''] = key.split('/');
+  return namespace ? { name, namespace } : { name };
 }
 
 /** The informers and the predicates that decide which changes enqueue a reconcile. */

@@ -22,7 +22,13 @@ export interface VaultClientOptions {
   onCall?: (call: VaultCall, ok: boolean) => void;
 }
 
-export type VaultCall = 'Login' | 'LookupSelf' | 'ReadSecretData' | 'RevokeSelf' | 'Generate';
+/** The `call` label of ESO's provider metrics (constants.CallHCVault* in external-secrets). */
+export type VaultCall =
+  | 'Login'
+  | 'LookupSelf'
+  | 'ReadSecretData'
+  | 'WriteSecretData'
+  | 'RevokeSelf';
 
 export interface VaultResponse {
   status: number;
