@@ -29,6 +29,13 @@ export function judgeRotation(
       verdict: `not judged: the load has no ${ROTATION_WINDOWS.during} window`,
     };
   }
+  if (window.requests === 0 && (window.dropped ?? 0) === 0) {
+    return {
+      ...record,
+      zeroDowntime: false,
+      verdict: 'not judged: no request was sent during the rotation; make the load last longer',
+    };
+  }
   const failedThresholds = load.thresholds.filter(
     (result) => result.window === window.name && !result.passed,
   );

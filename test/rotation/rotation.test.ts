@@ -249,6 +249,13 @@ describe('zero-downtime verdict', () => {
     );
   });
 
+  it('is not judged without requests', () => {
+    const judged = judgeRotation(record, summary({ requests: 0 }));
+
+    expect(judged.zeroDowntime).toBe(false);
+    expect(judged.verdict).toMatch(/^not judged: no request was sent during the rotation/);
+  });
+
   it('is not judged without a window', () => {
     const judged = judgeRotation(record, { ...summary({}), windows: [] });
 
