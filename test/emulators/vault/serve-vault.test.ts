@@ -87,15 +87,14 @@ describe('lab serve vault', () => {
     expect(await running.exited).toBe(0);
   }, 180_000);
 
-  // Each case loads the whole CLI, so the four run side by side.
-  it.concurrent.each([
+  it.each([
     [['--port', 'abc'], /--port must be an integer from 0 to 65535, received "abc"/],
     [['--dev', '--data', '/tmp/x'], /--data cannot be combined with --dev/],
     [['--host', '0.0.0.0'], /--host must be a loopback address/],
     [['--dev-tls'], /--dev-root-token-id and --dev-tls need --dev/],
   ])(
     'rejects %j with exit 2',
-    async (flags, message, { expect }) => {
+    async (flags, message) => {
       const running = run(['serve', 'vault', ...flags]);
       expect(await running.exited).toBe(2);
       expect(running.output()).toMatch(message);
