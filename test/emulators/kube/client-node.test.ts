@@ -19,6 +19,16 @@ afterAll(async () => {
   await fixture.close();
 });
 
+/** Resolves to the error's code and Status body; fails the test when the call succeeds. */
+async function failure(call: Promise<unknown>): Promise<{ code: number; body: any }> {
+  try {
+    await call;
+  } catch (error) {
+    return statusOf(error);
+  }
+  throw new Error('expected the API call to fail, but it succeeded');
+}
+
 function statusOf(error: unknown): { code: number; body: any } {
   const apiError = error as { code?: number; body?: unknown };
   const body = typeof apiError.body === 'string' ? JSON.parse(apiError.body) : apiError.body;
@@ -49,9 +59,7 @@ describe('client-node CRUD', () => {
     );
 
     await core.deleteNamespacedSecret({ namespace: 'cn', name: 'db' });
-    const missing = await core
-      .readNamespacedSecret({ namespace: 'cn', name: 'db' })
-      .catch(statusOf);
+    const missing = await failure(core.readNamespacedSecret({ namespace: 'cn', name: 'db' }));
     expect(missing).toMatchObject({
       code: 404,
       body: { reason: 'NotFound', message: 'secrets "db" not found' },
@@ -68,13 +76,13 @@ describe('client-node CRUD', () => {
       name: 'conf',
       body: { ...created, data: { a: '2' } },
     });
-    const stale = await core
-      .replaceNamespacedConfigMap({
+    const stale = await failure(
+      core.replaceNamespacedConfigMap({
         namespace: 'cn',
         name: 'conf',
         body: { ...created, data: { a: '3' } },
-      })
-      .catch(statusOf);
+      }),
+    );
     expect(stale.code).toBe(409);
     expect(stale.body.message).toBe(
       'Operation cannot be fulfilled on configmaps "conf": the object has been modified; please apply your changes to the latest version and try again',
@@ -86,9 +94,12 @@ describe('client-node CRUD', () => {
       namespace: 'cn',
       body: { metadata: { name: 'twice' } },
     });
-    const again = await core
-      .createNamespacedServiceAccount({ namespace: 'cn', body: { metadata: { name: 'twice' } } })
-      .catch(statusOf);
+    const again = await failure(
+      core.createNamespacedServiceAccount({
+        namespace: 'cn',
+        body: { metadata: { name: 'twice' } },
+      }),
+    );
     expect(again).toMatchObject({
       code: 409,
       body: { reason: 'AlreadyExists', message: 'serviceaccounts "twice" already exists' },
@@ -184,14 +195,12 @@ describe('client-node RBAC', () => {
       currentContext: 'x',
     });
     const limited = config.makeApiClient(k8s.CoreV1Api);
-    const denied = await limited.listNamespacedSecret({ namespace: 'cn' }).catch(statusOf);
+    const denied = await failure(limited.listNamespacedSecret({ namespace: 'cn' }));
     expect(denied.code).toBe(403);
     expect(denied.body.message).toBe(
       'secrets is forbidden: User "system:serviceaccount:cn:reader" cannot list resource "secrets" in API group "" in the namespace "cn"',
     );
-    const named = await limited
-      .readNamespacedSecret({ namespace: 'cn', name: 'x' })
-      .catch(statusOf);
+    const named = await failure(limited.readNamespacedSecret({ namespace: 'cn', name: 'x' }));
     expect(named.body.message).toBe(
       'secrets "x" is forbidden: User "system:serviceaccount:cn:reader" cannot get resource "secrets" in API group "" in the namespace "cn"',
     );
