@@ -3,7 +3,7 @@
  * and the share of failed requests, each with the fault window shaded and
  * rotation moments marked as dashed lines.
  */
-import type { LoadSummary, ScenarioRecord } from '../run/record.ts';
+import type { LoadSecond, LoadSummary, ScenarioRecord } from '../run/record.ts';
 import {
   type Box,
   COLORS,
@@ -101,9 +101,7 @@ export function loadMarkers(scenario: ScenarioRecord): LoadMarkers {
 /** Renders p50 and p99 latency per second as two lines; seconds without completed requests are gaps. */
 export function renderLatencyChart(load: LoadSummary, markers: LoadMarkers, title: string): string {
   const seconds = secondsSpan(load);
-  const values = load.series.flatMap((point) =>
-    point.requests > point.failed ? [point.p50, point.p99] : [],
-  );
+  const values = load.series.filter(hasLatency).flatMap((point) => [point.p50, point.p99]);
   const max = Math.max(1, ...values);
   const min = Math.min(max, ...values.filter((value) => value > 0));
   const useLog = max / Math.max(min, 0.001) > LOG_SCALE_RATIO;
@@ -115,7 +113,8 @@ export function renderLatencyChart(load: LoadSummary, markers: LoadMarkers, titl
 
   const description =
     `Latency of successful requests per second over ${seconds} seconds at ${load.rate} requests/s, ` +
-    `p50 up to ${Math.round(Math.max(0, ...load.series.map((p) => p.p50)))} ms and p99 up to ${Math.round(max)} ms.`;
+    `p50 up to ${Math.round(Math.max(0, ...load.series.filter(hasLatency).map((point) => point.p50)))} ms ` +
+    `and p99 up to ${Math.round(max)} ms.`;
   return [
     svgOpen(WIDTH, HEIGHT, title, description),
     text(BOX.left, 18, title, { 'font-size': 14, 'font-weight': 600 }),
@@ -187,6 +186,11 @@ function secondsSpan(load: LoadSummary): number {
   return Math.max(1, Math.ceil(load.durationMs / 1000), lastSecond);
 }
 
+/** True when some request of the second succeeded and its latency was recorded. */
+function hasLatency(point: LoadSecond): boolean {
+  return point.requests > point.failed && Number.isFinite(point.p50) && Number.isFinite(point.p99);
+}
+
 function linePath(
   load: LoadSummary,
   key: 'p50' | 'p99',
@@ -197,7 +201,7 @@ function linePath(
   const segments: string[] = [];
   let current: string[] = [];
   for (const point of load.series) {
-    if (point.requests <= point.failed) {
+    if (!hasLatency(point)) {
       if (current.length > 0) segments.push(current.join(' '));
       current = [];
       continue;

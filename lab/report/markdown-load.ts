@@ -62,7 +62,9 @@ export function renderLoadSection(scenario: ScenarioRecord, charts: ScenarioChar
       codeSpan(threshold.metric),
       codeSpan(threshold.expression),
       escapeText(threshold.window),
-      String(roundActual(threshold.actual)),
+      Number.isFinite(threshold.actual)
+        ? String(roundActual(threshold.actual))
+        : 'n/a (no samples)',
     ]);
     parts.push(table(['result', 'metric', 'threshold', 'window', 'actual'], thresholdRows));
   }
@@ -86,7 +88,7 @@ function statsRow(name: string, startMs: number, endMs: number, stats: LatencySt
     formatMs(stats.p90),
     formatMs(stats.p99),
     formatMs(stats.max),
-    stats.rps.toFixed(1),
+    Number.isFinite(stats.rps) ? stats.rps.toFixed(1) : 'n/a',
   ];
 }
 

@@ -32,6 +32,15 @@ const time = z
   .string()
   .refine((value) => !Number.isNaN(Date.parse(value)), 'must be an RFC 3339 time');
 const milliseconds = z.number().finite();
+/**
+ * A statistic over samples that may be empty: the load code computes NaN
+ * for a window without requests, and JSON.stringify writes NaN as null.
+ * Reading turns null back into NaN, which reports show as `n/a`.
+ */
+const statistic = z
+  .number()
+  .nullable()
+  .transform((value) => value ?? Number.NaN);
 const phase = z.enum(PHASES as [string, ...string[]]);
 
 const score = z.looseObject({ earned: z.number(), possible: z.number(), percent: z.number() });
@@ -73,11 +82,11 @@ const latencyStats = {
   failed: z.number().int().nonnegative(),
   dropped: z.number().int().nonnegative().optional(),
   byErrorKind: z.partialRecord(z.enum(ERROR_KINDS), z.number().int().nonnegative()),
-  p50: z.number(),
-  p90: z.number(),
-  p99: z.number(),
-  max: z.number(),
-  rps: z.number(),
+  p50: statistic,
+  p90: statistic,
+  p99: statistic,
+  max: statistic,
+  rps: statistic,
 };
 
 const load = z.looseObject({
@@ -100,9 +109,9 @@ const load = z.looseObject({
       second: z.number().int().nonnegative(),
       requests: z.number().int().nonnegative(),
       failed: z.number().int().nonnegative(),
-      p50: z.number(),
-      p99: z.number(),
-      max: z.number(),
+      p50: statistic,
+      p99: statistic,
+      max: statistic,
     }),
   ),
   thresholds: z.array(
@@ -111,7 +120,7 @@ const load = z.looseObject({
       expression: z.string(),
       window: z.string(),
       passed: z.boolean(),
-      actual: z.number(),
+      actual: statistic,
     }),
   ),
 });

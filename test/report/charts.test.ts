@@ -155,6 +155,13 @@ describe('renderLatencyChart', () => {
     );
   });
 
+  it('gaps seconds without latency', () => {
+    const points = series(10);
+    points[6] = { ...points[6]!, p99: Number.NaN };
+    const svg = renderLatencyChart(load(points), { faults: [], rotations: [] }, 'L');
+    expect(svg).not.toContain('NaN');
+  });
+
   it('gaps seconds without a success', () => {
     const points = series(10);
     points[4] = { ...points[4]!, failed: 10 };

@@ -81,6 +81,28 @@ describe('renderMarkdown', () => {
     expect(markdown).toContain('3 more distinct failing observations are in run.json.');
   });
 
+  it('shows missing statistics as n/a', async () => {
+    const record = await fixture();
+    const load = record.scenarios[1]!.load!;
+    load.thresholds[0]!.actual = Number.NaN;
+    load.windows[1] = {
+      ...load.windows[1]!,
+      p50: Number.NaN,
+      p90: Number.NaN,
+      p99: Number.NaN,
+      max: Number.NaN,
+      rps: Number.NaN,
+    };
+    const markdown = render(record);
+    expect(markdown).toContain(
+      '| failed | `http_req_failed` | `rate==0` | during-rotation | n/a (no samples) |',
+    );
+    expect(markdown).toContain(
+      '| during-rotation | 20.0s | 40.0s | 1000 | 181 | 18.10% | n/a | n/a | n/a | n/a | n/a |',
+    );
+    expect(markdown).not.toContain('NaN');
+  });
+
   it('says when a failed check has no runbook', async () => {
     const record = await fixture();
     const scenario = record.scenarios[0]!;

@@ -99,6 +99,24 @@ describe('readRunRecord', () => {
     await expect(readRunRecord(dir)).rejects.toThrow('schemaVersion: Invalid input: expected 1');
   });
 
+  it('reads null statistics as NaN', async () => {
+    const record = structuredClone(project.record) as unknown as {
+      scenarios: Array<{ load: Record<string, any> }>;
+    };
+    const load = record.scenarios[1]!.load;
+    load.thresholds[0].actual = null;
+    load.series[3].p99 = null;
+    load.windows[1].rps = null;
+    const dir = await recordFolder('nulls', JSON.stringify(record));
+
+    const read = await readRunRecord(dir);
+
+    const readLoad = read.scenarios[1]!.load!;
+    expect(readLoad.thresholds[0]!.actual).toBeNaN();
+    expect(readLoad.series[3]!.p99).toBeNaN();
+    expect(readLoad.windows[1]!.rps).toBeNaN();
+  });
+
   it('keeps fields it does not know', async () => {
     const dir = await recordFolder(
       'newer',
