@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { EnvironmentError } from '../core/errors.ts';
-import { MANIFEST_DIR, ESO_CRD_DIR } from './manifests.ts';
+import { MANIFEST_DIR } from './manifests.ts';
 import type { Basecamp } from './types.ts';
 
 const execFileAsync = promisify(execFile);
@@ -100,7 +100,6 @@ export async function acquireKind(options: { root: string; stateDir: string; log
     await execFileAsync(command.program, command.args, { maxBuffer: 16 * 1024 * 1024 });
   }
   // TODO: PostgreSQL, the Vault configuration through a port-forward and the sample service image are not wired yet, so the kind basecamp stops here.
-  void ESO_CRD_DIR;
   throw new EnvironmentError('the kind basecamp created the cluster and installed Vault and ESO, but configuring Vault and PostgreSQL on kind is not implemented yet', {
     hint: `delete the cluster with: kind delete cluster --name ${plan.clusterName}`,
   });
