@@ -47,6 +47,11 @@ function exchange(host: string, port: number, localAddress: string | undefined, 
   });
 }
 
+async function waitFor(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
 beforeAll(async () => {
   stateDir = await mkdtemp(join(tmpdir(), 'lab-network-'));
   echo = createServer((socket) => socket.on('data', (chunk) => socket.write(`echo ${chunk}`)));
@@ -92,6 +97,25 @@ describe('PodNetwork', () => {
     expect(await exchange(service.clusterIP, 5432, clientIp)).toBe('timeout');
     // The host is no pod, so the egress policy of `web` does not apply to it.
     expect(await exchange(service.clusterIP, 5432, undefined)).toBe('echo ping\n');
+  });
+
+  it('drops an open connection a new policy denies', async () => {
+    await network.update({ pods: pods(), services: [service], policies: [], namespaces: {} });
+    const socket = connect({ host: service.clusterIP, port: 5432, localAddress: clientIp });
+    const replies: string[] = [];
+    socket.on('data', (chunk) => replies.push(chunk.toString()));
+    socket.on('error', () => undefined);
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write('one\n');
+    await waitFor(() => replies.length === 1);
+
+    const denyEgress = { metadata: { namespace: 'web', name: 'deny' }, spec: { podSelector: {}, policyTypes: ['Egress'] } };
+    await network.update({ pods: pods(), services: [service], policies: [denyEgress], namespaces: {} });
+    socket.write('two\n');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(replies).toEqual(['echo one\n']);
+    expect(socket.destroyed).toBe(false);
+    socket.destroy();
   });
 
   it('rejects when no endpoint is ready', async () => {
