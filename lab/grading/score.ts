@@ -23,12 +23,23 @@ export interface Grade {
 }
 
 /** Weights and required flags used when a scenario's `grade` lists no weights. */
-export function defaultGradeConfig(options: { fault: boolean; load: boolean; remediation: boolean; rotation?: boolean }): GradeConfig {
+export function defaultGradeConfig(options: {
+  fault: boolean;
+  load: boolean;
+  remediation: boolean;
+  rotation?: boolean;
+  /** The scenario has a secret-unchanged probe, so nothing-lost can be measured. */
+  guarded?: boolean;
+}): GradeConfig {
   const weights: Record<string, number> = { 'steady-state': 1 };
   const required: string[] = ['steady-state'];
   if (options.fault) {
-    Object.assign(weights, { detected: 3, recovered: 3, 'nothing-lost': 2 });
+    Object.assign(weights, { detected: 3, recovered: 3 });
     required.push('detected', 'recovered');
+  }
+  if (options.fault && options.guarded) {
+    weights['nothing-lost'] = 2;
+    required.push('nothing-lost');
   }
   if (options.remediation) {
     weights.remediation = 2;

@@ -19,7 +19,7 @@ import type { LoadedScenario } from '../scenario/loader.ts';
 import type { ActionContext } from './action.ts';
 import { CleanupStack } from './cleanup.ts';
 import { applyManifests } from './manifests.ts';
-import { pollProbes, type ProbeWindow } from './poll.ts';
+import { type PollResult, pollProbes, type ProbeWindow } from './poll.ts';
 import type { ScenarioRecord } from './record.ts';
 import { runAction, runRemediation } from './remediation.ts';
 import type { RunRecordStore } from './run-folder.ts';
@@ -204,13 +204,20 @@ async function rotate(run: Run): Promise<void> {
   run.timeline.mark('rotation', 'rotated', run.record.rotation.verdict);
 }
 
-async function poll(run: Run, window: ProbeWindow, phase: 'steady-state' | 'symptoms' | 'recovery') {
+async function poll(run: Run, window: ProbeWindow, phase: 'steady-state' | 'symptoms' | 'recovery'): Promise<PollResult> {
   const context = { clients: run.deps.clients, state: run.state, redactor: run.deps.redactor };
-  return run.timeline.step(phase, `${phase} probes (within ${window.within})`, async () => {
-    const result = await pollProbes(window, phase, probes, context, run.timeline, run.signal);
-    if (!result.passed && phase !== 'steady-state') run.timeline.mark(phase, 'not reached', failures(result));
-    return result;
-  });
+  let result: PollResult | undefined;
+  try {
+    await run.timeline.step(phase, `${phase} probes (within ${window.within})`, async () => {
+      result = await pollProbes(window, phase, probes, context, run.timeline, run.signal);
+      // A window that is not reached ends its step as failed, so the reporter shows FAIL, and the phase goes on.
+      if (!result.passed) throw Object.assign(new Error(failures(result)), { stepStatus: 'failed' });
+    });
+  } catch (error) {
+    if (!result || result.passed) throw error;
+    if (phase !== 'steady-state') run.timeline.mark(phase, 'not reached', failures(result));
+  }
+  return result!;
 }
 
 function failures(result: { results: Array<{ probe: string; result: { ok: boolean; message: string } }> }): string {
@@ -295,6 +302,7 @@ function grade(run: Run): void {
         load: Boolean(scenario.load),
         remediation: Boolean(scenario.remediation),
         rotation: Boolean(scenario.rotation),
+        guarded: [scenario.steadyState, scenario.symptoms].some((window) => window?.probes.some((block) => block.probe === 'secret-unchanged')),
       });
   const adr = run.loaded.adrs[0];
   const result = gradeScenario(run.record, run.outcomes, config, { runbook: run.loaded.runbook, ...(adr ? { adr } : {}) });

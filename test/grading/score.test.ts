@@ -36,7 +36,7 @@ const detection = { at: '2026-01-01T00:00:05.000Z', afterMs: 4200, probe: 'vault
 const recovery = { at: '2026-01-01T00:00:09.000Z', afterMs: 3000 };
 
 describe('gradeScenario', () => {
-  const config = defaultGradeConfig({ fault: true, load: false, remediation: true });
+  const config = defaultGradeConfig({ fault: true, load: false, remediation: true, guarded: true });
 
   it('passes a detected and recovered scenario', () => {
     const guard = observation('secret-unchanged', 'symptoms', true, 'Secret basecamp/app-config kept its value');
@@ -80,9 +80,16 @@ describe('gradeScenario', () => {
     const grade = gradeScenario(record({ detection, recovery }), healthy, config);
     const check = grade.checks.find((candidate) => candidate.id === 'nothing-lost')!;
     expect(check.passed).toBe(false);
-    expect(check.required).toBe(false);
     expect(check.message).toContain('not measured');
+    expect(grade.passed).toBe(false);
+  });
+
+  it('leaves nothing-lost out of unguarded defaults', () => {
+    const unguarded = defaultGradeConfig({ fault: true, load: false, remediation: true });
+    expect(unguarded.weights['nothing-lost']).toBeUndefined();
+    const grade = gradeScenario(record({ detection, recovery }), healthy, unguarded);
     expect(grade.passed).toBe(true);
+    expect(grade.score.percent).toBe(100);
   });
 
   it('fails reverted when a cleanup failed', () => {

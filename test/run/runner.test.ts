@@ -46,10 +46,9 @@ describe('runScenarios', () => {
     expect(record.status).toBe('passed');
     expect(record.scenarios.map((scenario) => scenario.status)).toEqual(['passed']);
     expect(record.scenarios[0]!.seed).toBeGreaterThan(0);
-    // The flag scenario has no secret-unchanged probe, so the optional nothing-lost check (weight 2) is not earned.
-    expect(record.score).toEqual({ earned: 10, possible: 12, percent: 83.3 });
+    expect(record.score).toEqual({ earned: 10, possible: 10, percent: 100 });
     expect(output()).toMatch(/SCENARIO\s+STATUS\s+SCORE/);
-    expect(output()).toMatch(/flag\s+passed\s+83.3%/);
+    expect(output()).toMatch(/flag\s+passed\s+100%/);
   });
 
   it('exits 1 when a required check fails', async () => {
