@@ -8,39 +8,46 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { EXIT_CODE_TABLE, ExitCode, exitCodeOf, formatError } from '../core/errors.ts';
 import type { CommandContext, RegisterCommand } from './command.ts';
-import { register as check } from './commands/check.ts';
-import { register as doctor } from './commands/doctor.ts';
-import { register as down } from './commands/down.ts';
-import { register as drill } from './commands/drill.ts';
-import { register as env } from './commands/env.ts';
-import { register as gameday } from './commands/gameday.ts';
-import { register as hint } from './commands/hint.ts';
-import { register as list } from './commands/list.ts';
-import { register as report } from './commands/report.ts';
-import { register as run } from './commands/run.ts';
-import { register as serve } from './commands/serve.ts';
-import { register as status } from './commands/status.ts';
-import { register as up } from './commands/up.ts';
-import { register as validate } from './commands/validate.ts';
-import { register as verifyRunbooks } from './commands/verify-runbooks.ts';
 
-const COMMANDS: RegisterCommand[] = [
-  up,
-  down,
-  status,
-  env,
-  serve,
-  run,
-  validate,
-  list,
-  drill,
-  check,
-  hint,
-  gameday,
-  verifyRunbooks,
-  report,
-  doctor,
-];
+type CommandModule = () => Promise<{ register: RegisterCommand }>;
+
+/**
+ * Every subcommand, in the order `lab --help` lists them. Modules are
+ * imported on demand: `lab validate` loads only validate.ts, because some
+ * commands import the whole harness and that takes seconds.
+ */
+const COMMANDS: Record<string, CommandModule> = {
+  up: () => import('./commands/up.ts'),
+  down: () => import('./commands/down.ts'),
+  status: () => import('./commands/status.ts'),
+  env: () => import('./commands/env.ts'),
+  serve: () => import('./commands/serve.ts'),
+  run: () => import('./commands/run.ts'),
+  validate: () => import('./commands/validate.ts'),
+  list: () => import('./commands/list.ts'),
+  drill: () => import('./commands/drill.ts'),
+  check: () => import('./commands/check.ts'),
+  hint: () => import('./commands/hint.ts'),
+  gameday: () => import('./commands/gameday.ts'),
+  'verify-runbooks': () => import('./commands/verify-runbooks.ts'),
+  report: () => import('./commands/report.ts'),
+  doctor: () => import('./commands/doctor.ts'),
+};
+
+/**
+ * The command modules `argv` needs: the one it names, or all of them for
+ * top-level help, `lab help`, no command or an unknown one (so commander
+ * can list them and suggest the closest name).
+ */
+async function commandsFor(argv: string[]): Promise<RegisterCommand[]> {
+  const name = argv.slice(2).find((argument) => !argument.startsWith('-'));
+  const load =
+    name !== undefined && Object.hasOwn(COMMANDS, name)
+      ? [COMMANDS[name]!]
+      : Object.values(COMMANDS);
+  const modules = await Promise.all(load.map((importModule) => importModule()));
+  return modules.map((module) => module.register);
+}
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -73,7 +80,7 @@ export async function main(argv: string[]): Promise<number> {
     })
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', exitCodeHelp());
-  for (const registerCommand of COMMANDS) registerCommand(program, context);
+  for (const registerCommand of await commandsFor(argv)) registerCommand(program, context);
 
   try {
     await program.parseAsync(argv);

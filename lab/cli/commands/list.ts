@@ -13,7 +13,7 @@ import {
   printJson,
   type RegisterCommand,
 } from '../command.ts';
-import { buildRegistry } from '../registry.ts';
+import { loadRegistry } from '../registry.ts';
 import { loadFromArguments } from './validate.ts';
 
 interface ListOptions {
@@ -26,7 +26,7 @@ export const register: RegisterCommand = (program, context) => {
   program
     .command('list')
     .description('list the scenarios (name, what it breaks, time limit, basecamps, title)')
-    .argument('[paths...]', 'scenario files or folders (default: scenarios/)', [])
+    .argument('[paths...]', 'scenario files or folders (default: scenarios/)')
     .option('--json', JSON_OPTION_HELP)
     .option('--tag <tag...>', 'only scenarios with every one of these tags')
     .option(
@@ -37,9 +37,9 @@ export const register: RegisterCommand = (program, context) => {
       'after',
       '\nInvalid files are reported on stderr and make the exit code 2; the valid ones are still listed.\n',
     )
-    .action(async (paths: string[], options: ListOptions) => {
+    .action(async (paths: string[] | undefined, options: ListOptions) => {
       if (options.blocks) {
-        printBlocks(context, buildRegistry(), Boolean(options.json));
+        printBlocks(context, await loadRegistry(), Boolean(options.json));
         return;
       }
       const result = await loadFromArguments(context, paths);

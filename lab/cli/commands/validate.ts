@@ -16,7 +16,7 @@ import {
   printJson,
   type RegisterCommand,
 } from '../command.ts';
-import { buildRegistry } from '../registry.ts';
+import { loadRegistry } from '../registry.ts';
 
 /** Where `lab validate`, `lab list` and `lab run` look when given no path. */
 export const DEFAULT_SCENARIO_PATHS = ['scenarios'];
@@ -30,11 +30,7 @@ export const register: RegisterCommand = (program, context) => {
   program
     .command('validate')
     .description('check scenario files: schema, named blocks, runbook and ADR links, unique names')
-    .argument(
-      '[paths...]',
-      'scenario files or folders (folders are searched for *.yaml and *.yml)',
-      [],
-    )
+    .argument('[paths...]', 'scenario files or folders (folders are searched for *.yaml and *.yml)')
     .option('--json', JSON_OPTION_HELP)
     .option(
       '--write-schema',
@@ -44,7 +40,7 @@ export const register: RegisterCommand = (program, context) => {
       'after',
       '\nWith no path, checks scenarios/. Exits 0 when every file is valid, 2 when any problem is found.\n',
     )
-    .action(async (paths: string[], options: ValidateOptions) => {
+    .action(async (paths: string[] | undefined, options: ValidateOptions) => {
       if (options.writeSchema) await writeSchema(context, Boolean(options.json));
       const result = await loadFromArguments(context, paths);
       if (options.json)
@@ -57,18 +53,18 @@ export const register: RegisterCommand = (program, context) => {
 /** Loads the scenarios named on the command line (relative to the working folder), or scenarios/. */
 export async function loadFromArguments(
   context: CommandContext,
-  paths: string[],
+  paths: string[] | undefined,
 ): Promise<LoadResult> {
   const given =
-    paths.length > 0
+    paths && paths.length > 0
       ? paths.map((entry) => path.resolve(context.cwd, entry))
       : DEFAULT_SCENARIO_PATHS;
-  return loadScenarios(given, { root: context.root, registry: buildRegistry() });
+  return loadScenarios(given, { root: context.root, registry: await loadRegistry() });
 }
 
 async function writeSchema(context: CommandContext, json: boolean): Promise<void> {
   const file = path.join(context.root, SCHEMA_FILE);
-  await writeFile(file, `${JSON.stringify(scenarioJsonSchema(buildRegistry()), null, 2)}\n`);
+  await writeFile(file, `${JSON.stringify(scenarioJsonSchema(await loadRegistry()), null, 2)}\n`);
   const stream = json ? context.stderr : context.stdout;
   stream.write(`wrote ${SCHEMA_FILE}\n`);
 }
