@@ -123,17 +123,17 @@ function renderCharts(record: RunRecord, plan: ScenarioCharts[]): Map<string, st
       const markers = loadMarkers(scenario);
       charts.set(
         files.latency,
-        renderLatencyChart(scenario.load, markers, `${scenario.title}: latency per second`),
+        renderLatencyChart(scenario.load, markers, `Latency per second: ${scenario.name}`),
       );
       charts.set(
         files.errors,
-        renderErrorChart(scenario.load, markers, `${scenario.title}: failed requests per second`),
+        renderErrorChart(scenario.load, markers, `Failed requests per second: ${scenario.name}`),
       );
     }
     if (scenario.rotation && files.propagation) {
       charts.set(
         files.propagation,
-        renderPropagationChart(scenario.rotation, `${scenario.title}: rotation propagation`),
+        renderPropagationChart(scenario.rotation, `Rotation propagation: ${scenario.name}`),
       );
     }
   });

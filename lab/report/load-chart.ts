@@ -8,6 +8,7 @@ import {
   type Box,
   COLORS,
   escapeXml,
+  fitText,
   type LegendItem,
   legend,
   linearScale,
@@ -105,7 +106,10 @@ export function renderLatencyChart(load: LoadSummary, markers: LoadMarkers, titl
   const max = Math.max(1, ...values);
   const min = Math.min(max, ...values.filter((value) => value > 0));
   const useLog = max / Math.max(min, 0.001) > LOG_SCALE_RATIO;
-  const format = (value: number) => (value >= 1000 ? `${value / 1000}s` : `${value}`);
+  const format = (value: number) => {
+    if (value === 0) return '0';
+    return value >= 1000 ? `${value / 1000} s` : `${value} ms`;
+  };
   const y = useLog
     ? logScale(min, max, BOX.top + BOX.height, BOX.top, format)
     : linearScale(max, BOX.top + BOX.height, BOX.top, format);
@@ -117,9 +121,12 @@ export function renderLatencyChart(load: LoadSummary, markers: LoadMarkers, titl
     `and p99 up to ${Math.round(max)} ms.`;
   return [
     svgOpen(WIDTH, HEIGHT, title, description),
-    text(BOX.left, 18, title, { 'font-size': 14, 'font-weight': 600 }),
+    text(BOX.left, 18, fitText(title, WIDTH - BOX.left - 16, 14), {
+      'font-size': 14,
+      'font-weight': 600,
+    }),
     shadeFaults(markers.faults, x),
-    yAxis(BOX, y, useLog ? 'latency, ms (log scale)' : 'latency, ms'),
+    yAxis(BOX, y, useLog ? 'latency (log scale)' : 'latency'),
     xAxis(BOX, x, 'seconds since load start'),
     linePath(load, 'p50', x, y, COLORS.p50),
     linePath(load, 'p99', x, y, COLORS.p99),
@@ -160,7 +167,10 @@ export function renderErrorChart(load: LoadSummary, markers: LoadMarkers, title:
     `${failedSeconds} of ${load.series.length} seconds with failures.`;
   return [
     svgOpen(WIDTH, HEIGHT, title, description),
-    text(BOX.left, 18, title, { 'font-size': 14, 'font-weight': 600 }),
+    text(BOX.left, 18, fitText(title, WIDTH - BOX.left - 16, 14), {
+      'font-size': 14,
+      'font-weight': 600,
+    }),
     shadeFaults(markers.faults, x),
     yAxis(BOX, y, 'failed requests, %'),
     xAxis(BOX, x, 'seconds since load start'),

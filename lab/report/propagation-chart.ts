@@ -5,7 +5,7 @@
  */
 import { formatDuration } from '../core/duration.ts';
 import type { RotationRecord } from '../run/record.ts';
-import { type Box, COLORS, linearScale, round, svgOpen, text, xAxis } from './svg.ts';
+import { type Box, COLORS, fitText, linearScale, round, svgOpen, text, xAxis } from './svg.ts';
 
 const WIDTH = 760;
 const ROW_HEIGHT = 28;
@@ -15,7 +15,7 @@ export function renderPropagationChart(rotation: RotationRecord, title: string):
   const events = [...rotation.propagation].sort((a, b) => a.afterMs - b.afterMs);
   const box: Box = {
     left: LABEL_WIDTH,
-    top: 40,
+    top: 48,
     width: WIDTH - LABEL_WIDTH - 90,
     height: ROW_HEIGHT * events.length,
   };
@@ -52,11 +52,8 @@ export function renderPropagationChart(rotation: RotationRecord, title: string):
     `the last came ${formatDuration(lastMs)} after the rotation started.`;
   return [
     svgOpen(WIDTH, height, title, description),
-    text(16, 20, title, { 'font-size': 14, 'font-weight': 600 }),
-    text(WIDTH - 16, 20, `${rotation.strategy}, ${verdict}`, {
-      'text-anchor': 'end',
-      fill: '#555555',
-    }),
+    text(16, 20, fitText(title, WIDTH - 32, 14), { 'font-size': 14, 'font-weight': 600 }),
+    text(16, 36, fitText(`${rotation.strategy}, ${verdict}`, WIDTH - 32, 12), { fill: '#555555' }),
     ...rows,
     xAxis(box, x, 'time since the rotation started'),
     '</svg>',

@@ -98,6 +98,15 @@ export function logScale(
   return scale;
 }
 
+/** Average glyph width of the sans-serif fonts above, as a share of the font size (an estimate). */
+const AVERAGE_GLYPH_WIDTH = 0.6;
+
+/** Shortens text with an ellipsis so it fits `widthPx` at `fontSizePx`. */
+export function fitText(content: string, widthPx: number, fontSizePx: number): string {
+  const maxChars = Math.max(4, Math.floor(widthPx / (fontSizePx * AVERAGE_GLYPH_WIDTH)));
+  return content.length <= maxChars ? content : `${content.slice(0, maxChars - 1)}…`;
+}
+
 /** Renders the opening tag, a white background, and a title and description for screen readers. */
 export function svgOpen(width: number, height: number, title: string, description: string): string {
   const id = title.toLowerCase().replace(/[^a-z0-9]+/g, '-');

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { loadMarkers, renderErrorChart, renderLatencyChart } from '../../lab/report/load-chart.ts';
 import { renderPropagationChart } from '../../lab/report/propagation-chart.ts';
-import { niceTicks } from '../../lab/report/svg.ts';
+import { fitText, niceTicks } from '../../lab/report/svg.ts';
 import type { LoadSecond, LoadSummary, ScenarioRecord } from '../../lab/run/record.ts';
 
 const HAS_PYTHON = spawnSync('python3', ['--version']).status === 0;
@@ -71,6 +71,18 @@ describe('niceTicks', () => {
     [0, [0, 1]],
   ])('max %d', (max, ticks) => {
     expect(niceTicks(max)).toEqual(ticks);
+  });
+});
+
+describe('fitText', () => {
+  it('keeps text that fits', () => {
+    expect(fitText('Latency per second', 600, 14)).toBe('Latency per second');
+  });
+
+  it('shortens text that does not', () => {
+    const fitted = fitText('x'.repeat(200), 600, 14);
+    expect(fitted).toHaveLength(71);
+    expect(fitted.endsWith('…')).toBe(true);
   });
 });
 
@@ -147,11 +159,9 @@ describe('renderLatencyChart', () => {
   });
 
   it('switches to log scale', () => {
-    expect(renderLatencyChart(load(series(30, [], 12)), markers, 'L')).toContain(
-      'latency, ms</text>',
-    );
+    expect(renderLatencyChart(load(series(30, [], 12)), markers, 'L')).toContain('>latency</text>');
     expect(renderLatencyChart(load(series(30, [], 5000)), markers, 'L')).toContain(
-      'latency, ms (log scale)',
+      '>latency (log scale)</text>',
     );
   });
 
