@@ -1,8 +1,8 @@
 /**
  * `lab serve vault`: the embedded Vault alone, in the foreground. With
- * `--dev` it behaves like `vault server -dev` (in memory, unsealed, KV v2 at
- * `secret/`, root token printed); without it, HTTPS with a lab CA under the
- * data folder, starting uninitialised or sealed. Ctrl-C stops it cleanly.
+ * `--dev` it behaves like `vault server -dev`: in memory, unsealed, KV v2 at
+ * `secret/`, root token printed. Without it, Vault serves HTTPS with a lab CA
+ * under the data folder and starts uninitialised or sealed. Ctrl-C stops it.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';

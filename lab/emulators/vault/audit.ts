@@ -4,8 +4,9 @@
  * tokens, accessors and every string inside request and response data
  * replaced by `hmac-sha256:<hex>` keyed with the device's salt.
  */
-import { appendFileSync } from 'node:fs';
+
 import { createHmac, randomUUID } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 import type { VaultCore } from './core.ts';
 import { errorText } from './core.ts';
 import { badRequest, internalError, notFound, unsupportedOperation } from './errors.ts';

@@ -1,6 +1,6 @@
 /**
  * The seal and the encrypted storage. `sys/init` draws a random 256-bit key
- * and splits it into Shamir shares; the whole state is one JSON document
+ * and splits it into Shamir shares. The whole state is one JSON document,
  * encrypted with AES-256-GCM under that key and written atomically (temp
  * file, then rename) to `vault.enc` in the data folder. The seal
  * configuration (share count and threshold) sits beside it in plain JSON.

@@ -151,7 +151,7 @@ export class VaultCore {
     this.save();
   }
 
-  /** Runs the lease's revocation and forgets it; a failed revocation is logged and kept for the next sweep. */
+  /** Runs the lease's revocation and deletes the lease. A failed revocation is logged, rethrown and kept for the next sweep. */
   async revokeLease(id: string): Promise<void> {
     const lease = this.state.leases[id];
     if (lease === undefined) return;

@@ -3,7 +3,7 @@
  * path_config_connection.go, path_roles.go, path_creds_create.go,
  * path_rotate_credentials.go, rotation.go) with the PostgreSQL plugin only.
  */
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import {
   errorText,
   randomBase62,
@@ -583,8 +583,4 @@ function listOrNotFound(names: string[]): HandlerResult {
   const keys = listChildren(names, '');
   if (keys.length === 0) throw notFound();
   return { data: { keys } };
-}
-
-export function randomLeaseSuffix(): string {
-  return randomBytes(12).toString('base64url');
 }

@@ -20,6 +20,8 @@ export interface HclObject {
   blocks: HclBlock[];
 }
 
+const ESCAPES: Record<string, string> = { n: '\n', t: '\t' };
+
 interface Token {
   type: 'ident' | 'string' | 'number' | 'punct' | 'eof';
   text: string;
@@ -80,7 +82,7 @@ function tokenize(source: string): Token[] {
           throw new HclSyntaxError(line, startColumn, 'literal not terminated');
         if (source[index] === '\\') {
           const next = source[index + 1];
-          text += next === 'n' ? '\n' : next === 't' ? '\t' : (next ?? '');
+          text += ESCAPES[next ?? ''] ?? next ?? '';
           index += 2;
           continue;
         }

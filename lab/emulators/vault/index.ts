@@ -15,8 +15,8 @@ import type { OutboundNetwork } from '../network/outbound.ts';
 import { Barrier } from './barrier.ts';
 import { errorText, VaultCore } from './core.ts';
 import { DatabaseEngine } from './database.ts';
-import { createServerLog } from './log.ts';
 import { LIST_MARKER, listen } from './listener.ts';
+import { createServerLog } from './log.ts';
 import { newRequestId, Router } from './router.ts';
 import { initialize } from './sys-seal.ts';
 import { type Clock, type Operation, systemClock, type VaultRequest } from './types.ts';
@@ -35,7 +35,7 @@ export interface StartVaultOptions {
   /** Initialise and unseal at start, with KV v2 at `secret/`, like `vault server -dev`. */
   dev?: { rootTokenId?: string };
   clock?: Clock;
-  /** How Vault's outbound connections (PostgreSQL, TokenReview) resolve names and bind. */
+  /** Name resolution and source address for Vault's outbound connections (PostgreSQL, TokenReview). */
   network?: OutboundNetwork;
   /** Receives server log lines in Vault's format; never a secret value. */
   log?: (line: string) => void;
@@ -90,7 +90,7 @@ export async function startVault(options: StartVaultOptions = {}): Promise<Vault
 
   const maxBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   const handler = (incoming: IncomingMessage, outgoing: ServerResponse) => {
-    serve(router, core, incoming, outgoing, maxBytes).catch((error: unknown) => {
+    serve(router, incoming, outgoing, maxBytes).catch((error: unknown) => {
       log.error('http', 'failed to send a response', { error: errorText(error) });
       if (!outgoing.headersSent) send(outgoing, 500, { errors: ['internal error'] });
       else outgoing.destroy();
@@ -190,7 +190,6 @@ function operationOf(method: string, query: URLSearchParams): Operation | undefi
 
 async function serve(
   router: Router,
-  core: VaultCore,
   incoming: IncomingMessage,
   outgoing: ServerResponse,
   maxBytes: number,
@@ -242,7 +241,6 @@ async function serve(
     return;
   }
   send(outgoing, response.status, response.body);
-  void core;
 }
 
 function tokenFrom(incoming: IncomingMessage): string | undefined {

@@ -41,7 +41,7 @@ interface ServiceAccountClaims {
   uid: string;
 }
 
-/** TokenReview calls give up after this long, like client-go's default request timeout would not: keep logins bounded. */
+/** Timeout of one TokenReview call in ms, so a login never hangs on an unreachable API server. */
 const TOKEN_REVIEW_TIMEOUT_MS = 10_000;
 const PLAIN_PERMISSION_DENIED = 'permission denied';
 

@@ -1,9 +1,9 @@
 /**
  * The TCP or TLS listener in front of Node's HTTP server. Node's HTTP parser
- * (llhttp) rejects the LIST method that Vault clients send (node-vault's
- * `list`, `curl -X LIST`) with a bare 400, so each connection passes through
- * a stream that rewrites a `LIST /path` request line to `GET /__list/path`;
- * the request handler turns that back into a list operation.
+ * (llhttp) rejects the LIST method with a bare 400, but Vault clients send it
+ * (node-vault's `list`, `curl -X LIST`). So each connection passes through a
+ * stream that rewrites a `LIST /path` request line to `GET /__list/path`,
+ * and the request handler turns that back into a list operation.
  */
 import type { Server as HttpServer } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';

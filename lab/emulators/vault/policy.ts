@@ -2,8 +2,8 @@
  * ACL policies: parsing the `path "..." { capabilities = [...] }` form and
  * deciding a request's capabilities. Matching and priority follow Vault's
  * documented rules (website/content/docs/concepts/policies.mdx, "Priority
- * matching"; vault/acl.go): the single highest-priority matching pattern
- * applies, the same pattern in several policies takes the union, and deny
+ * matching", and vault/acl.go). Only the highest-priority matching pattern
+ * applies. The same pattern in several policies takes the union, and deny
  * wins within it.
  */
 import { badRequest } from './errors.ts';
@@ -174,9 +174,9 @@ export function patternMatches(pattern: string, path: string): boolean {
 
   if (!body.includes('+')) return glob ? path.startsWith(body) : path === body;
 
-  // Each `+` segment stands for exactly one path segment; with a trailing
-  // `*` the last pattern segment is a prefix of the matching path segment
-  // and anything may follow it.
+  // Each `+` segment stands for exactly one path segment. With a trailing
+  // `*`, the last pattern segment is a prefix of its path segment, and
+  // anything may follow it.
   if (
     glob
       ? pathSegments.length < patternSegments.length

@@ -1,7 +1,7 @@
 /**
  * The PostgreSQL database plugin: real SQL through the `pg` package
  * (hashicorp/vault plugins/database/postgresql/postgresql.go). Sockets go
- * through the caller's OutboundNetwork so the pod network sees Vault's pod IP.
+ * through the caller's OutboundNetwork, so the pod network can identify Vault's pod IP.
  */
 import { Socket } from 'node:net';
 import pg from 'pg';

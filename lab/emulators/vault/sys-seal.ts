@@ -52,7 +52,9 @@ export function health(core: VaultCore, request: VaultRequest): HandlerResult {
     sealed: statusCode(request.query, 'sealedcode', 503),
     standby: statusCode(request.query, 'standbycode', 429),
   };
-  const status = !initialized ? codes.uninit : sealed ? codes.sealed : codes.active;
+  let status = codes.active;
+  if (!initialized) status = codes.uninit;
+  else if (sealed) status = codes.sealed;
   return {
     status,
     raw: {

@@ -4,6 +4,7 @@
  */
 import { handleAudit } from './audit.ts';
 import { newMount, SYSTEM_DEFAULT_TTL, type VaultCore } from './core.ts';
+import { formatGoDuration } from './duration.ts';
 import { badRequest, forbidden, noHandler, notFound, unsupportedOperation } from './errors.ts';
 import { durationField, stringField, stringListField, stringMapField } from './fields.ts';
 import { capabilitiesFor, parsePolicy } from './policy.ts';
@@ -301,8 +302,12 @@ async function leases(
       lease.lastRenewal = now;
       core.save();
       const ttl = Math.floor((lease.expireTime - now) / 1000);
-      const warnings =
-        now + increment * 1000 > limit ? ['TTL of the lease was capped at the role max TTL'] : [];
+      const warnings: string[] = [];
+      if (now + increment * 1000 > limit) {
+        warnings.push(
+          `TTL of "${formatGoDuration(increment)}" exceeded the effective max_ttl of "${formatGoDuration(ttl)}"; TTL value is capped accordingly`,
+        );
+      }
       return { data: null, leaseId: lease.id, leaseDuration: ttl, renewable: true, warnings };
     }
     case 'revoke':

@@ -3,10 +3,9 @@
  * vault/token_store.go: creation with TTL, explicit max TTL, period and
  * num_uses, lookup, renewal and revocation of the parent-child tree.
  */
-import { type VaultCore, randomBase62, SYSTEM_DEFAULT_TTL, SYSTEM_MAX_TTL } from './core.ts';
+import { randomBase62, SYSTEM_DEFAULT_TTL, SYSTEM_MAX_TTL, type VaultCore } from './core.ts';
 import { formatGoDuration } from './duration.ts';
 import { badRequest, forbidden, VaultError } from './errors.ts';
-import { capabilitiesFor } from './policy.ts';
 import {
   boolField,
   durationField,
@@ -15,6 +14,7 @@ import {
   stringListField,
   stringMapField,
 } from './fields.ts';
+import { capabilitiesFor } from './policy.ts';
 import type { AuthBlock, HandlerResult, TokenEntry, VaultRequest } from './types.ts';
 
 export interface NewTokenParameters {
@@ -212,7 +212,9 @@ export function renewToken(core: VaultCore, token: TokenEntry, increment: number
   const now = core.now();
   if (token.expireTime <= now) throw badRequest('lease expired');
 
-  let ttl = token.period > 0 ? token.period : increment > 0 ? increment : token.creationTtl;
+  let ttl = token.creationTtl;
+  if (increment > 0) ttl = increment;
+  if (token.period > 0) ttl = token.period;
   const warnings: string[] = [];
   const limits = [token.issueTime + SYSTEM_MAX_TTL * 1000];
   if (token.explicitMaxTtl > 0) limits.push(token.issueTime + token.explicitMaxTtl * 1000);

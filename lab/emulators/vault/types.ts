@@ -54,7 +54,7 @@ export interface TokenEntry {
   authMetadata: Record<string, string> | null;
 }
 
-/** What revoking a lease must undo. */
+/** The work that revoking a lease must undo. */
 export type LeaseRevocation = {
   kind: 'database';
   mount: string;
@@ -134,7 +134,7 @@ export interface AuthBlock {
   num_uses: number;
 }
 
-/** What a handler returns; undefined means 204 No Content. */
+/** A handler's result; undefined means 204 No Content. */
 export interface HandlerResult {
   status?: number;
   data?: Record<string, unknown> | null;

@@ -5,8 +5,9 @@
  * cases run against that real Vault; otherwise against the embedded Vault
  * over HTTPS, and the reason is printed.
  */
-import { readFileSync } from 'node:fs';
+
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import vaultClient from 'node-vault';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
