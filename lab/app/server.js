@@ -55,7 +55,7 @@ function send(response, status, body, type = 'application/json') {
 async function handleItems(response) {
   try {
     const result = await database.query('SELECT id, name FROM items ORDER BY id');
-    send(response, 200, { user: database.username, generation: database.generation, items: result.rows });
+    send(response, 200, { pod: env.HOSTNAME, user: database.username, generation: database.generation, items: result.rows });
     return 200;
   } catch (error) {
     counters.dbErrors += 1;
