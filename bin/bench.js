@@ -167,12 +167,12 @@ function writeTable(document, table, context) {
 }
 
 function markdownTable(table) {
-  const escape = (cell) => String(cell).replace(/\|/g, '\\|');
+  const escapeCell = (cell) => String(cell).replace(/\|/g, '\\|');
   const lines = [
-    `| ${table.columns.map(escape).join(' | ')} |`,
+    `| ${table.columns.map(escapeCell).join(' | ')} |`,
     `| ${table.columns.map(() => '---').join(' | ')} |`,
   ];
-  for (const row of table.rows) lines.push(`| ${row.map(escape).join(' | ')} |`);
+  for (const row of table.rows) lines.push(`| ${row.map(escapeCell).join(' | ')} |`);
   return lines.join('\n');
 }
 
