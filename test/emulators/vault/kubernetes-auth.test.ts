@@ -1,9 +1,10 @@
 /**
- * Kubernetes auth login with a real TokenReview over HTTPS. The embedded
- * Kubernetes API is not available to this test yet, so a small local HTTPS
- * server that implements the TokenReview endpoint (authorization included)
- * stands in for it. Outbound connections go through an OutboundNetwork that
+ * Kubernetes auth login with a real TokenReview over HTTPS. A small local
+ * HTTPS server that implements the TokenReview endpoint stands in for the
+ * API server, so each case controls its answer and the test can check the
+ * source address. Outbound connections go through an OutboundNetwork that
  * resolves the Service name and binds 127.0.0.2, as the pod network does.
+ * kubernetes-auth-kube.test.ts runs login against the embedded Kubernetes API.
  */
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo, LookupFunction } from 'node:net';
