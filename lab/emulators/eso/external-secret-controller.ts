@@ -22,6 +22,8 @@ import {
   ExternalSecretMessage,
   ExternalSecretReason,
   FINALIZER,
+  missingProviderSecret,
+  missingProviderSecretKey,
   storeNotFound,
   storeNotReady,
 } from './messages.ts';
@@ -70,12 +72,6 @@ export class SyncError extends Error {
     super(message, cause === undefined ? undefined : { cause });
     this.name = 'SyncError';
   }
-}
-
-interface FetchResult {
-  data: SecretData;
-  /** True when every entry was skipped because Vault has no such secret (deletionPolicy Delete). */
-  allMissing: boolean;
 }
 
 export function externalSecretResource(namespace: string, name: string): ResourceRef {
@@ -129,15 +125,9 @@ export class ExternalSecretController {
 
     const fetched = await this.fetchData(es);
     const policy = es.spec?.target?.creationPolicy ?? 'Owner';
-    if (fetched.allMissing && es.spec?.target?.deletionPolicy === 'Delete') {
-      await this.deleteTarget(es, existing);
-      await this.markDone(
-        es,
-        targetName,
-        ExternalSecretReason.deleted,
-        ExternalSecretMessage.deleted,
-      );
-      return this.requeue(es);
+    if (Object.keys(fetched).length === 0) {
+      const done = await this.handleNoData(es, targetName, existing);
+      if (done) return this.requeue(es);
     }
     if (policy === 'Merge' && !existing) {
       await this.markDone(
@@ -148,9 +138,49 @@ export class ExternalSecretController {
       );
       return this.requeue(es);
     }
-    if (policy !== 'None') await this.writeTarget(es, targetName, fetched.data, existing);
+    if (policy !== 'None') await this.writeTarget(es, targetName, fetched, existing);
     await this.markDone(es, targetName, ExternalSecretReason.synced, ExternalSecretMessage.synced);
     return this.requeue(es);
+  }
+
+  /**
+   * Applies deletionPolicy when the provider returned no data: Delete removes
+   * the Secret, Retain keeps it and reports it, Merge carries on with no keys.
+   * Returns true when the reconcile is done.
+   */
+  private async handleNoData(
+    es: ExternalSecret,
+    targetName: string,
+    existing: KubeSecret | undefined,
+  ): Promise<boolean> {
+    const deletion = es.spec?.target?.deletionPolicy ?? 'Retain';
+    if (deletion === 'Delete') {
+      if (await this.deleteTarget(es, existing)) {
+        await this.deps.events.record(
+          asInvolved(es),
+          'Normal',
+          EventReason.deleted,
+          EventMessage.deleted,
+        );
+      }
+      await this.markDone(
+        es,
+        targetName,
+        ExternalSecretReason.deleted,
+        ExternalSecretMessage.deleted,
+      );
+      return true;
+    }
+    if (deletion === 'Retain') {
+      await this.markDone(
+        es,
+        targetName,
+        ExternalSecretReason.synced,
+        ExternalSecretMessage.syncedRetain,
+      );
+      return true;
+    }
+    return false;
   }
 
   private requeue(es: ExternalSecret): ReconcileResult {
@@ -167,111 +197,100 @@ export class ExternalSecretController {
     }
   }
 
-  /** Fetches every entry in order; later keys win, as in ESO. */
-  private async fetchData(es: ExternalSecret): Promise<FetchResult> {
+  /**
+   * Fetches `dataFrom` entries first and then `data`, as ESO's
+   * GetProviderSecretData does, so a `data` key wins over the same key from
+   * `dataFrom`. Unless deletionPolicy is Retain, a secret missing in Vault is
+   * skipped with a MissingProviderSecret event.
+   */
+  private async fetchData(es: ExternalSecret): Promise<SecretData> {
     const namespace = es.metadata.namespace ?? '';
-    const deleteWhenMissing = es.spec?.target?.deletionPolicy === 'Delete';
-    const usesStore =
-      (es.spec?.data?.length ?? 0) > 0 || (es.spec?.dataFrom ?? []).some((entry) => entry.extract);
-    const store = usesStore ? await this.readyStore(es) : undefined;
-    let client: VaultProviderClient | undefined;
-    const connect = async () => {
-      client ??= await VaultProviderClient.connect(
-        this.deps.provider,
-        store!.spec!.provider!.vault!,
-        {
-          kind: store!.kind ?? 'SecretStore',
-          name: store!.metadata.name,
-          namespace,
-        },
-      );
-      return client;
+    const skipMissing = (es.spec?.target?.deletionPolicy ?? 'Retain') !== 'Retain';
+    const connection: { client?: VaultProviderClient } = {};
+    const connect = async (): Promise<VaultProviderClient> => {
+      if (connection.client) return connection.client;
+      const store = await this.readyStore(es);
+      const vault = store.spec?.provider?.vault as NonNullable<
+        NonNullable<SecretStore['spec']>['provider']
+      >['vault'] &
+        object;
+      const identity = {
+        kind: store.kind ?? ('SecretStore' as const),
+        name: store.metadata.name,
+        namespace,
+      };
+      connection.client = await VaultProviderClient.connect(this.deps.provider, vault, identity);
+      return connection.client;
     };
+    const reportMissing = (message: string) =>
+      this.deps.events.record(asInvolved(es), 'Normal', EventReason.missingProviderSecret, message);
+
     const data: SecretData = {};
-    let fetchedAny = false;
-    let missing = 0;
     try {
+      for (const [index, entry] of (es.spec?.dataFrom ?? []).entries()) {
+        try {
+          if (entry.extract) {
+            Object.assign(data, await (await connect()).getSecretMap(entry.extract));
+          } else if (entry.sourceRef?.generatorRef) {
+            const generated = await runGenerator(
+              this.deps.provider,
+              this.deps.kube,
+              entry.sourceRef.generatorRef,
+              namespace,
+            );
+            Object.assign(data, generated);
+          }
+        } catch (error) {
+          if (error instanceof NoSecretError && skipMissing) {
+            await reportMissing(missingProviderSecret(index));
+            continue;
+          }
+          const text = entry.extract
+            ? dataFromExtractError(index, messageOf(error))
+            : dataFromGeneratorError(index, messageOf(error));
+          throw new SyncError(ExternalSecretMessage.getDataFailed, text, error);
+        }
+      }
       for (const [index, entry] of (es.spec?.data ?? []).entries()) {
         try {
           data[entry.secretKey] = await (await connect()).getSecret(entry.remoteRef);
-          fetchedAny = true;
         } catch (error) {
-          if (error instanceof NoSecretError && deleteWhenMissing) {
-            missing++;
+          if (error instanceof NoSecretError && skipMissing) {
+            await reportMissing(missingProviderSecretKey(index, entry.remoteRef.key));
             continue;
           }
-          throw new SyncError(
-            ExternalSecretMessage.getDataFailed,
-            dataError(index, entry.remoteRef.key, messageOf(error)),
-            error,
-          );
-        }
-      }
-      for (const [index, entry] of (es.spec?.dataFrom ?? []).entries()) {
-        if (entry.extract) {
-          try {
-            Object.assign(data, await (await connect()).getSecretMap(entry.extract));
-            fetchedAny = true;
-          } catch (error) {
-            if (error instanceof NoSecretError && deleteWhenMissing) {
-              missing++;
-              continue;
-            }
-            throw new SyncError(
-              ExternalSecretMessage.getDataFailed,
-              dataFromExtractError(index, messageOf(error)),
-              error,
-            );
-          }
-        } else if (entry.sourceRef?.generatorRef) {
-          try {
-            Object.assign(
-              data,
-              await runGenerator(
-                this.deps.provider,
-                this.deps.kube,
-                entry.sourceRef.generatorRef,
-                namespace,
-              ),
-            );
-            fetchedAny = true;
-          } catch (error) {
-            throw new SyncError(
-              ExternalSecretMessage.getDataFailed,
-              dataFromGeneratorError(index, messageOf(error)),
-              error,
-            );
-          }
+          const text = dataError(index, entry.remoteRef.key, messageOf(error));
+          throw new SyncError(ExternalSecretMessage.getDataFailed, text, error);
         }
       }
     } finally {
-      await (client as VaultProviderClient | undefined)?.close();
+      await connection.client?.close();
     }
-    return { data, allMissing: missing > 0 && !fetchedAny };
+    return data;
   }
 
-  /** Returns the referenced store, or fails when it is missing, not Ready or closed to this namespace (ESO's flood gate). */
+  /**
+   * Returns the referenced store. It fails when the store is missing, closed to
+   * this namespace or not Ready (ESO's flood gate), and the caller wraps the
+   * error with the entry it was fetching, as ESO's client manager does.
+   */
   private async readyStore(es: ExternalSecret): Promise<SecretStore> {
     const kind: StoreKind = es.spec?.secretStoreRef?.kind ?? 'SecretStore';
     const name = es.spec?.secretStoreRef?.name ?? '';
     const namespace = es.metadata.namespace ?? '';
-    let store: SecretStore | undefined;
-    try {
-      store = await this.deps.kube.getCustom<SecretStore>(storeResource(kind, namespace, name));
-    } catch (error) {
-      throw new SyncError(ExternalSecretMessage.getDataFailed, messageOf(error), error);
-    }
-    if (!store) throw new SyncError(ExternalSecretMessage.getDataFailed, storeNotFound(kind, name));
+    const store = await this.deps.kube.getCustom<SecretStore>(storeResource(kind, namespace, name));
+    if (!store) throw new Error(storeNotFound(kind, name));
     store.kind = kind;
     if (kind === 'ClusterSecretStore' && !clusterStoreAllows(store, namespace)) {
-      const text = `using cluster store "${name}" is not allowed from namespace "${namespace}": denied by spec.condition`;
-      throw new SyncError(ExternalSecretMessage.getDataFailed, text);
+      throw new Error(
+        `using cluster store "${name}" is not allowed from namespace "${namespace}": denied by spec.condition`,
+      );
     }
-    if (!storeIsReady(store))
-      throw new SyncError(ExternalSecretMessage.getDataFailed, storeNotReady(kind, name));
+    if (!storeIsReady(store)) throw new Error(storeNotReady(kind, name));
     if (!store.spec?.provider?.vault) {
-      const text = `${kind} "${name}" has no spec.provider.vault: the embedded controller supports the Vault provider only`;
-      throw new SyncError(ExternalSecretMessage.getDataFailed, text);
+      throw new Error(
+        `${kind} "${name}" has no spec.provider.vault: the embedded controller supports the Vault provider only`,
+      );
     }
     return store;
   }
@@ -324,31 +343,24 @@ export class ExternalSecretController {
   }
 
   /** Deletes the target only when this ExternalSecret manages it. */
-  private async deleteTarget(es: ExternalSecret, existing: KubeSecret | undefined): Promise<void> {
-    if (!existing || controllerOwner(existing)?.uid !== es.metadata.uid) return;
+  private async deleteTarget(
+    es: ExternalSecret,
+    existing: KubeSecret | undefined,
+  ): Promise<boolean> {
+    if (!existing || controllerOwner(existing)?.uid !== es.metadata.uid) return false;
     try {
       await this.deps.kube.deleteSecret(existing.metadata.namespace ?? '', existing.metadata.name);
+      return true;
     } catch (error) {
       throw new SyncError(ExternalSecretMessage.updateFailed, messageOf(error), error);
     }
   }
 
-  /**
-   * Adds the cleanup finalizer while deletionPolicy is Delete and removes it
-   * otherwise.
-   */
-  // NOTE: upstream ESO keeps the finalizer on every ExternalSecret. Here it is only
-  // present with deletionPolicy Delete, so that an ExternalSecret can still be
-  // deleted while the embedded controller is stopped.
+  /** Adds the cleanup finalizer, which ESO 2.9 keeps on every ExternalSecret. */
   private async ensureFinalizer(es: ExternalSecret): Promise<ExternalSecret> {
-    const wants = es.spec?.target?.deletionPolicy === 'Delete';
     const finalizers = es.metadata.finalizers ?? [];
-    const has = finalizers.includes(FINALIZER);
-    if (wants === has) return es;
-    const next = wants
-      ? [...finalizers, FINALIZER]
-      : finalizers.filter((item) => item !== FINALIZER);
-    const body = { ...es, metadata: { ...es.metadata, finalizers: next } };
+    if (finalizers.includes(FINALIZER)) return es;
+    const body = { ...es, metadata: { ...es.metadata, finalizers: [...finalizers, FINALIZER] } };
     return this.deps.kube.replaceCustom(
       externalSecretResource(es.metadata.namespace ?? '', es.metadata.name),
       body,

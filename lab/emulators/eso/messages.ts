@@ -22,6 +22,7 @@ export const ExternalSecretReason = {
 
 export const ExternalSecretMessage = {
   synced: 'secret synced',
+  syncedRetain: 'secret retained due to DeletionPolicy=Retain',
   deleted: 'secret deleted due to DeletionPolicy=Delete',
   missing: 'secret will not be created due to CreationPolicy=Merge',
   getDataFailed: 'could not get secret data from provider',
@@ -34,6 +35,7 @@ export const EventReason = {
   updated: 'Updated',
   updateFailed: 'UpdateFailed',
   deleted: 'Deleted',
+  missingProviderSecret: 'MissingProviderSecret',
   valid: 'Valid',
   invalidProviderConfig: 'InvalidProviderConfig',
 } as const;
@@ -76,7 +78,14 @@ export const storeNotReady = (kind: string, name: string): string =>
   `${kind} "${name}" is not ready`;
 
 export const storeNotFound = (kind: string, name: string): string =>
-  `could not get store reference: ${kind} "${name}" not found`;
+  `could not get ${kind} "${name}", ${kind.toLowerCase()}s.external-secrets.io "${name}" not found`;
+
+/** ESO prints `spec.dataFrom` in both texts, also for a `spec.data` entry. */
+export const missingProviderSecret = (index: number): string =>
+  `secret does not exist at provider using spec.dataFrom[${index}]`;
+
+export const missingProviderSecretKey = (index: number, key: string): string =>
+  `secret does not exist at provider using spec.dataFrom[${index}] (key=${key})`;
 
 export const VaultText = {
   noSecret: 'Secret does not exist',

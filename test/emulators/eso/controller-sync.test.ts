@@ -198,8 +198,8 @@ describe('ESO controller sync', () => {
     const values = await secretValues(platform, NS, 'versioned');
     expect(values?.flag).toBe('on');
     expect(values?.nested).toBe('{"a":"b"}');
-    // dataFrom comes after data, so the latest greeting wins over version 1.
-    expect(values?.greeting).toBe('rotated');
+    // ESO fetches dataFrom before data, so the data entry (version 1) wins.
+    expect(values?.greeting).toBe('hello');
   });
 
   it('renders a template', async () => {
@@ -345,6 +345,13 @@ describe('ESO controller sync', () => {
       message: 'secret deleted due to DeletionPolicy=Delete',
     });
     expect(await getObject(platform, 'secret', NS, 'ephemeral')).toBeUndefined();
+    const events = (await eventsFor(platform, NS, 'ephemeral')).map(
+      (event) => `${event.type} ${event.reason} ${event.message}`,
+    );
+    expect(events).toContain(
+      'Normal MissingProviderSecret secret does not exist at provider using spec.dataFrom[0] (key=basecamp/ephemeral)',
+    );
+    expect(events).toContain('Normal Deleted secret deleted due to DeletionPolicy=Delete');
   });
 
   // With creationPolicy Owner the garbage collector deletes the Secret through
@@ -490,7 +497,7 @@ describe('ESO controller sync', () => {
       (list) => list.some((event) => event.reason === 'UpdateFailed'),
     );
     expect(events.find((event) => event.reason === 'UpdateFailed')?.message).toBe(
-      'using cluster store "restricted" is not allowed from namespace "basecamp": denied by spec.condition',
+      'error processing spec.data[0] (key: basecamp/config), err: using cluster store "restricted" is not allowed from namespace "basecamp": denied by spec.condition',
     );
   });
 
