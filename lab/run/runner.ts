@@ -90,6 +90,7 @@ export async function runScenarios(options: RunScenariosOptions): Promise<RunSce
   const { run: scenarios, skipped } = await selectScenarios(options);
   const output = options.json ? options.stderr : options.stdout;
 
+  let kept: Basecamp | undefined;
   const outcome = await withRunLifecycle(
     {
       reportsDir: options.reportsDir ?? path.join(options.root, 'reports'),
@@ -106,6 +107,7 @@ export async function runScenarios(options: RunScenariosOptions): Promise<RunSce
         options.basecamp ? Promise.resolve(options.basecamp) : acquireBasecamp({ kind: options.basecampKind, root: options.root }),
       );
       if (!options.basecamp && !options.keep) run.cleanup.push('stop the basecamp', () => basecamp.stop());
+      if (!options.basecamp && options.keep) kept = basecamp;
       const clients = await openClients(basecamp.endpoints);
       run.cleanup.push('close the API clients', () => clients.close());
       await run.store.update((record) => {
@@ -151,7 +153,30 @@ export async function runScenarios(options: RunScenariosOptions): Promise<RunSce
   if (outcome.error !== undefined && outcome.status === 'errored') {
     output.write(`error: ${outcome.error instanceof Error ? outcome.error.message : String(outcome.error)}\n`);
   }
+  if (kept) await holdBasecamp(kept, output);
   return { exitCode, record, runDir: outcome.folder.dir };
+}
+
+/**
+ * Keeps a basecamp this process started running for inspection until
+ * SIGINT or SIGTERM, then stops it. A basecamp `lab up` started is not
+ * affected: its stop() does nothing.
+ */
+async function holdBasecamp(basecamp: Basecamp, output: NodeJS.WritableStream): Promise<void> {
+  const env = await basecamp.env();
+  const shown = ['KUBECONFIG', 'VAULT_ADDR', 'VAULT_CACERT', 'LAB_SERVICE_URL'].filter((name) => env[name]);
+  output.write(`basecamp kept up for inspection (--keep); press Ctrl-C to stop it\n`);
+  for (const name of shown) output.write(`  export ${name}=${env[name]}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await basecamp.stop();
 }
 
 function publicEndpoints(basecamp: Basecamp): Record<string, string> {

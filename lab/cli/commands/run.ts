@@ -23,7 +23,7 @@ export const register: RegisterCommand = (program, context) => {
     .description('run scenarios on a basecamp and grade them')
     .argument('[targets...]', 'scenario files, folders, or name filters (default: every scenario under scenarios/)', [])
     .option('--basecamp <kind>', `basecamp to run on: ${BASECAMP_KINDS.join(', ')}`, 'embedded')
-    .option('--keep', 'leave a basecamp this run started up afterwards, for inspection')
+    .option('--keep', 'keep a basecamp this run started running after the run, until Ctrl-C, for inspection')
     .option('--json', JSON_OPTION_HELP)
     .addHelpText(
       'after',
