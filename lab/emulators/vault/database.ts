@@ -313,7 +313,7 @@ export class DatabaseEngine {
     });
     try {
       await withConnection(connection, this.core.network, (client) =>
-        runInTransaction(client, statements),
+        runInTransaction(client, statements, [password]),
       );
     } catch (error) {
       throw internalError(errorText(error));

@@ -69,17 +69,28 @@ export function renderStatements(statements: string[], fields: Record<string, st
   return rendered;
 }
 
-/** Runs statements in one transaction; a failure rolls back and reads `failed to execute query: ...`. */
-export async function runInTransaction(client: pg.Client, statements: string[]): Promise<void> {
+/**
+ * Runs statements in one transaction; a failure rolls back and reads
+ * `failed to execute query: ...`. PostgreSQL may quote part of a statement in
+ * its error (`syntax error at or near "..."`), so each of `secrets` is
+ * replaced by `[redacted]` in the message.
+ */
+export async function runInTransaction(
+  client: pg.Client,
+  statements: string[],
+  secrets: string[] = [],
+): Promise<void> {
   await client.query('BEGIN');
   try {
     for (const statement of statements) await client.query(statement);
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
-    throw new Error(
-      `failed to execute query: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    let message = error instanceof Error ? error.message : String(error);
+    for (const secret of secrets) {
+      if (secret !== '') message = message.replaceAll(secret, '[redacted]');
+    }
+    throw new Error(`failed to execute query: ${message}`);
   }
 }
 
@@ -117,6 +128,7 @@ export async function changePassword(
     await runInTransaction(
       client,
       renderStatements(template, { username, name: username, password }),
+      [password],
     );
   });
 }

@@ -60,7 +60,7 @@ beforeAll(async () => {
       connection_url: connectionUrl(),
       username: 'vault_admin',
       password: ADMIN_PASSWORD,
-      allowed_roles: ['app', 'app-dynamic', 'app-missing', 'app-rotating'],
+      allowed_roles: ['app', 'app-dynamic', 'app-missing', 'app-rotating', 'app-leaky'],
     },
   });
   expect(configured.status).toBe(204);
@@ -162,6 +162,20 @@ describe('dynamic credentials', () => {
     });
     expect(lookup.body.data.ttl).toBe(7200);
     expect(lookup.body.data.renewable).toBe(true);
+  });
+
+  it('redacts the password from a statement error', async () => {
+    await vault.client.call('POST', 'database/roles/app-leaky', {
+      body: {
+        db_name: 'postgres',
+        creation_statements: `CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{password}}';`,
+      },
+    });
+    const result = await vault.client.call('GET', 'database/creds/app-leaky');
+    expect(result.status).toBe(500);
+    expect(result.body.errors[0]).toContain('failed to execute query');
+    expect(result.body.errors[0]).toContain('[redacted]');
+    expect(result.body.errors[0]).not.toMatch(/A1a-[A-Za-z0-9]{16}/);
   });
 
   it('rejects an unknown role', async () => {
