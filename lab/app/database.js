@@ -83,9 +83,9 @@ export class Database {
   }
 
   /**
-   * Runs a query; on an authentication failure, re-reads the credentials
-   * once and retries, on a new pool when they changed and on the current
-   * one (which may hand out an authenticated idle session) when not.
+   * Runs a query. On an authentication failure it re-reads the credentials
+   * once and retries: on a new pool when they changed, else on the current
+   * one, which may still hand out an authenticated idle session.
    */
   async query(text, values) {
     const pool = this.pool;

@@ -27,7 +27,7 @@ export const CHARTS = {
 export interface Command {
   program: string;
   args: string[];
-  /** What the step does, for progress output. */
+  /** Step description for progress output. */
   title: string;
 }
 
@@ -38,7 +38,7 @@ export interface KindPlan {
   commands: Command[];
 }
 
-/** The cluster config and the commands, in order, that bring up the kind basecamp. */
+/** Builds the cluster config and the commands, in order, that bring up the kind basecamp. */
 export function kindPlan(options: { stateDir: string; clusterName?: string; hostPort?: number }): KindPlan {
   const clusterName = options.clusterName ?? KIND_CLUSTER_NAME;
   const configFile = join(options.stateDir, 'kind-cluster.yaml');

@@ -50,7 +50,7 @@ async function writeSecret(file: string, value: string): Promise<void> {
   await chmod(file, 0o600);
 }
 
-/** A kubeconfig whose current context is the chosen one, so every tool of the harness uses it. */
+/** Writes a kubeconfig whose current context is the chosen one, so every tool of the harness uses it. */
 async function contextKubeconfig(stateDir: string, source: string, context: string | undefined): Promise<string> {
   if (context === undefined) return source;
   const { KubeConfig } = await import('@kubernetes/client-node');

@@ -41,7 +41,7 @@ export function statePaths(stateDir: string): StatePaths {
   };
 }
 
-/** Whether a process with this pid exists (signal 0 probes without sending anything). */
+/** Checks whether a process with this pid exists (signal 0 probes without sending anything). */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -67,7 +67,7 @@ export type SupervisorState =
   | { state: 'starting'; pid: number }
   | { state: 'up'; pid: number; endpoints: BasecampEndpoints };
 
-/** What runs in a state folder: nothing, a crashed supervisor (stale pid file), one that is starting, or one that is up. */
+/** Reads what runs in a state folder: nothing, a crashed supervisor (stale pid file), one that is starting, or one that is up. */
 export async function supervisorState(stateDir: string): Promise<SupervisorState> {
   const paths = statePaths(stateDir);
   const pid = await readPid(paths.supervisorPid);

@@ -1,8 +1,8 @@
 /**
  * `lab down`: stops the embedded basecamp of the state folder and every
- * process it started, also when the supervisor crashed (its pid file is then
- * stale and the pod processes and PostgreSQL are found by their own pid
- * files), then removes the state folder.
+ * process it started, then removes the state folder. After a crash the
+ * supervisor's pid file is stale, so the pod processes and PostgreSQL are
+ * found by their own pid files.
  */
 import { removeState, stopLeftoverProcesses, stopProcess, supervisorState } from '../../basecamp/embedded/state.ts';
 import type { RegisterCommand } from '../command.ts';

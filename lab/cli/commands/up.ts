@@ -63,7 +63,7 @@ function nonNegativeNumber(text: string, flag: string): number {
   return value;
 }
 
-/** The endpoints and a first set of commands to try. */
+/** Formats the endpoints and a first set of commands to try. */
 export function usageText(endpoints: BasecampEndpoints, seconds: string): string {
   const { vault, postgres } = endpoints;
   return `

@@ -1,9 +1,9 @@
 /**
  * The embedded pod network: Service proxies on ClusterIPs and NodePorts,
  * cluster DNS names, and NetworkPolicy enforcement when a connection opens.
- * It holds no Kubernetes client: `update` receives the current Pods,
- * Services, NetworkPolicies and Namespaces (the network controller in
- * `network-controller.ts` feeds it from the Kubernetes API).
+ * It has no Kubernetes client. `update` receives the current Pods,
+ * Services, NetworkPolicies and Namespaces, which the kube-proxy in
+ * `emulators/kubelet/kube-proxy.ts` reads from the Kubernetes API.
  *
  * Enforcement covers connections through Services only. A pod that dials
  * another pod's IP directly is not checked. Traffic to the Kubernetes API
@@ -27,10 +27,7 @@ export interface NetworkPod {
   ready: boolean;
   /** Container ports by name, for Services and policies that name a port. */
   namedPorts?: Record<string, number>;
-  /**
-   * Where a connection to `<pod IP>:<port>` really goes, for platform pods
-   * whose server listens elsewhere (Vault, PostgreSQL). Default: the pod IP.
-   */
+  /** Real listen address per container port, for pods whose server listens elsewhere than `<pod IP>:<port>`; unset means the pod IP. */
   portTargets?: Record<number, { host: string; port: number }>;
 }
 
@@ -59,7 +56,7 @@ export interface PodNetworkState {
 }
 
 export interface PodNetworkOptions {
-  /** The lab's state folder: picks the subnet and holds `service-table.json`. */
+  /** The lab's state folder, which picks the subnet and contains `service-table.json`. */
   stateDir: string;
   /** Receives one entry per connection a Service accepts. */
   onConnection?(entry: ConnectionLogEntry): void;
@@ -106,7 +103,7 @@ export class PodNetwork {
     return this.#table;
   }
 
-  /** How an in-process component connects as the pod with IP `podIp` in `namespace`. */
+  /** Returns the OutboundNetwork of an in-process component running as the pod `podIp` in `namespace`. */
   outbound(podIp: string, namespace?: string): OutboundNetwork {
     return { lookup: createServiceLookup(() => this.#table, namespace), localAddress: podIp };
   }
@@ -144,7 +141,7 @@ export class PodNetwork {
     }
   }
 
-  /** The decision for a new connection from `sourceIp` to one Service port. */
+  /** Decides where a new connection from `sourceIp` to one Service port goes: forward, drop or reject. */
   decide(service: NetworkService, servicePort: NetworkServicePort, sourceIp: string): ConnectionDecision {
     const state = this.#state;
     const ready = state.pods.filter(

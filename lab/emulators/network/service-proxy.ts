@@ -5,8 +5,8 @@
  * of a flow, so connections already established survive a new policy.
  *
  * - `forward`: pipe the bytes to the chosen endpoint;
- * - `drop`: hold the socket open and never answer, like a dropped SYN: the
- *   client waits for its own timeout;
+ * - `drop`: hold the socket open and never send a byte, like a dropped SYN,
+ *   so the client waits for its own timeout;
  * - `reject`: reset the connection, like kube-proxy's REJECT rule for a
  *   Service without ready endpoints (the client sees ECONNREFUSED or
  *   ECONNRESET).
