@@ -36,8 +36,14 @@ export class Barrier {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const sealPath = join(dataDir, SEAL_FILE);
     if (existsSync(sealPath)) {
+      const statePath = join(dataDir, STATE_FILE);
+      if (!existsSync(statePath)) {
+        throw new Error(
+          `vault data folder ${dataDir} contains ${SEAL_FILE} but no ${STATE_FILE}: restore ${STATE_FILE}, or empty the folder to start uninitialised`,
+        );
+      }
       this.sealConfig = JSON.parse(readFileSync(sealPath, 'utf8')) as SealConfig;
-      this.ciphertext = readFileSync(join(dataDir, STATE_FILE));
+      this.ciphertext = readFileSync(statePath);
     }
   }
 

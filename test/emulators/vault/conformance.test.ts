@@ -1,9 +1,9 @@
 /**
  * Conformance of the HTTP API with Vault, through raw HTTP and node-vault
  * only: one case per status code and message the embedded Vault reproduces.
- * With VAULT_ADDR and VAULT_TOKEN set (and VAULT_CACERT for HTTPS) the same
- * cases run against that real Vault; otherwise against the embedded Vault
- * over HTTPS, and the reason is printed.
+ * With VAULT_ADDR and VAULT_TOKEN set (and VAULT_CACERT for HTTPS), the same
+ * cases run against that real Vault. Otherwise they run against the embedded
+ * Vault over HTTPS, and the reason is printed.
  */
 
 import { randomBytes } from 'node:crypto';

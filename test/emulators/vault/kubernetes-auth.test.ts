@@ -1,7 +1,7 @@
 /**
  * Kubernetes auth login with a real TokenReview over HTTPS. A small local
- * HTTPS server that implements the TokenReview endpoint stands in for the
- * API server, so each case controls its answer and the test can check the
+ * HTTPS server that implements the TokenReview endpoint replaces the API
+ * server, so each case controls its answer and the test can check the
  * source address. Outbound connections go through an OutboundNetwork that
  * resolves the Service name and binds 127.0.0.2, as the pod network does.
  * kubernetes-auth-kube.test.ts runs login against the embedded Kubernetes API.
@@ -37,7 +37,7 @@ let kubePort: number;
 const reviewSources: string[] = [];
 let vault: DevVault;
 
-/** Answers TokenReview like the Kubernetes API: 403 Status without create on tokenreviews, else authenticated or not. */
+/** Returns a TokenReview response as the Kubernetes API would: a 403 Status for the reviewer without RBAC, else the review. */
 function handleTokenReview(
   body: string,
   authorization: string | undefined,

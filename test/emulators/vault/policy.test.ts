@@ -15,7 +15,7 @@ import {
   patternMatches,
 } from '../../../lab/emulators/vault/policy.ts';
 
-/** The rules as a sort key, compared left to right: a larger key has higher priority. */
+/** Builds the rules as a sort key, compared left to right; a larger key has higher priority. */
 function priorityKey(pattern: string): Array<number | string> {
   const positions = [pattern.indexOf('+'), pattern.indexOf('*')].filter((p) => p >= 0);
   const firstWildcard = positions.length === 0 ? Number.MAX_SAFE_INTEGER : Math.min(...positions);
@@ -37,7 +37,7 @@ function modelCompare(a: string, b: string): number {
 const segment = fc.constantFrom('a', 'b', 'app', 'data');
 const path = fc.array(segment, { minLength: 1, maxLength: 4 }).map((parts) => parts.join('/'));
 
-/** A pattern that matches `target`: some segments become `+`, and it may be cut short with `*`. */
+/** Generates a pattern that matches `target`: some segments become `+`, and it may be cut short with `*`. */
 function patternFor(target: string): fc.Arbitrary<string> {
   const parts = target.split('/');
   return fc
