@@ -1,10 +1,10 @@
 /**
- * Reconciles ExternalSecrets as ESO's pkg/controllers/externalsecret does:
- * decide whether a refresh is due, check the store gate, fetch every
- * `data` and `dataFrom` entry, write the target Secret by its
- * creationPolicy, and report the Ready condition, events and metrics. On a
- * failed refresh the Secret stays as it was, `refreshTime` does not move and
- * the error goes back to the work queue for backoff.
+ * Reconciles ExternalSecrets as ESO's pkg/controllers/externalsecret does.
+ * Each reconcile decides whether a refresh is due, checks the store gate and
+ * fetches every `dataFrom` and `data` entry. It then writes the target Secret
+ * by its creationPolicy and reports the Ready condition, events and metrics.
+ * After a failed refresh the Secret stays as it was, `refreshTime` does not
+ * move, and the error goes back to the work queue for backoff.
  */
 import { readyCondition, sameCondition, withReadyCondition } from './conditions.ts';
 import type { EventRecorder } from './event-recorder.ts';
@@ -367,7 +367,7 @@ export class ExternalSecretController {
     );
   }
 
-  /** Handles a deleted ExternalSecret: with deletionPolicy Delete the managed Secret goes too. */
+  /** Cleans up a deleted ExternalSecret: with deletionPolicy Delete the managed Secret is deleted too. */
   private async finalize(es: ExternalSecret): Promise<ReconcileResult> {
     const finalizers = es.metadata.finalizers ?? [];
     if (!finalizers.includes(FINALIZER)) return {};

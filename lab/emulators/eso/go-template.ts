@@ -384,7 +384,7 @@ function indentText(spaces: number, value: string): string {
     .join('\n');
 }
 
-/** The `%s %d %v %q %%` verbs of Go's fmt. */
+/** Formats with the `%s %d %v %q %%` verbs of Go's fmt. */
 function formatPrintf(format: string, args: Value[]): string {
   let next = 0;
   return format.replace(/%([sdvq%])/g, (_match, verb: string) => {

@@ -102,7 +102,7 @@ export const VaultText = {
     `cannot find secret data for key: "${key}" in secret "${name}"`,
   serviceAccountToken: (name: string, cause: string) =>
     `cannot request Kubernetes service account token for service account "${name}": ${cause}`,
-  noAuth: 'no auth method configured: set auth.tokenSecretRef or auth.kubernetes',
+  noAuth: 'cannot initialize Vault client: no valid auth method specified',
   dataField: 'failed to find data field',
   emptyResponse: 'no data returned from Vault',
 } as const;

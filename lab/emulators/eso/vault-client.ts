@@ -184,7 +184,7 @@ function parseBody(text: string): VaultBody | undefined {
   }
 }
 
-/** Formats an error answer as hashicorp/vault api/response.go does. */
+/** Formats an error response as hashicorp/vault api/response.go does. */
 function responseError(method: string, url: URL, response: VaultResponse): VaultResponseError {
   const errors = response.body?.errors ?? [];
   const head = `Error making API request.\n\nURL: ${method} ${url.toString()}\nCode: ${response.status}. `;
