@@ -180,4 +180,39 @@ describe('embedded basecamp', () => {
       await rbac.createClusterRoleBinding({ body: { metadata: { name: 'vault-token-reviewer', labels: saved.metadata?.labels }, roleRef: saved.roleRef, subjects: saved.subjects } });
     }
   }, 60_000);
+
+  it('rolls out env mode, waiting on a bad key', async () => {
+    const base = [
+      { name: 'PORT', value: '8080' },
+      { name: 'DB_HOST', value: 'postgres.basecamp.svc' },
+      { name: 'DB_NAME', value: 'app' },
+      { name: 'CREDENTIALS_MODE', value: 'env' },
+      { name: 'DB_USERNAME', valueFrom: { secretKeyRef: { name: 'app-db', key: 'username' } } },
+    ];
+    const setEnv = (password: object) =>
+      client.apps.patchNamespacedDeployment({
+        namespace: 'basecamp',
+        name: 'app',
+        body: [{ op: 'replace', path: '/spec/template/spec/containers/0/env', value: [...base, { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: password } }] }],
+      });
+    const before = new Set((await appPods()).map((pod) => pod.metadata?.uid));
+
+    await setEnv({ name: 'app-db', key: 'nope' });
+    const waiting = await eventually('a pod in CreateContainerConfigError', 30_000, async () =>
+      (await appPods()).map((pod) => pod.status?.containerStatuses?.[0]?.state?.waiting).find((state) => state?.reason === 'CreateContainerConfigError'),
+    );
+    expect(waiting.message).toBe("couldn't find key nope in Secret basecamp/app-db");
+    // maxUnavailable 0: the old pods keep serving while the new one cannot start.
+    expect((await fetch(`${basecamp.endpoints.serviceUrl}/items`)).status).toBe(200);
+
+    await setEnv({ name: 'app-db', key: 'password' });
+    const rolled = await eventually('the rollout to finish', 60_000, async () => {
+      const pods = (await appPods()).filter((pod) => !pod.metadata?.deletionTimestamp);
+      const fresh = pods.filter((pod) => !before.has(pod.metadata?.uid) && pod.status?.containerStatuses?.[0]?.ready);
+      return pods.length === 2 && fresh.length === 2 ? pods : undefined;
+    });
+    expect(rolled).toHaveLength(2);
+    const response = await fetch(`${basecamp.endpoints.serviceUrl}/items`);
+    expect(response.status).toBe(200);
+  }, 120_000);
 });
