@@ -4,12 +4,14 @@
  * links are relative to the run folder, so they work on GitHub, in an editor
  * and from `report.html`.
  */
-import type { RunRecord, ScenarioRecord } from '../run/record.ts';
+import type { CheckResult, RunRecord, ScenarioRecord } from '../run/record.ts';
 import type { ScenarioCharts } from './chart-plan.ts';
 import { formatBytes, formatElapsed, formatScore, statusWord } from './format.ts';
 import type { BrokenLink } from './links.ts';
-import { renderScenarioSection } from './markdown-scenario.ts';
+import { docLink, renderScenarioSection } from './markdown-scenario.ts';
 import { codeSpan, escapeText, Slugger, table } from './markdown-text.ts';
+
+const FAILED_REQUIRED_HEADING = 'Failed required checks';
 
 export interface MarkdownOptions {
   /** Path from the run folder to the project root, ending in `/`: `../../` for `reports/<run-id>/`. */
@@ -26,6 +28,12 @@ export function renderMarkdown(record: RunRecord, options: MarkdownOptions): str
   const title = `basecamp-lab run ${record.runId}`;
   slugger.slug(title);
   slugger.slug('Scenarios');
+  const failedRequired = record.scenarios.flatMap((scenario, index) =>
+    scenario.checks
+      .filter((check) => check.required && !check.passed)
+      .map((check) => ({ scenario, index, check })),
+  );
+  if (failedRequired.length > 0) slugger.slug(FAILED_REQUIRED_HEADING);
 
   const sections = record.scenarios.map((scenario, index) =>
     renderScenarioSection(scenario, {
@@ -42,13 +50,39 @@ export function renderMarkdown(record: RunRecord, options: MarkdownOptions): str
       record.scenarios,
       sections.map((section) => section.anchor),
     ),
-    ...sections.map((section) => section.markdown),
-    renderEnvironment(record),
   ];
+  if (failedRequired.length > 0) {
+    const anchors = sections.map((section) => section.anchor);
+    parts.push(
+      `## ${FAILED_REQUIRED_HEADING}`,
+      renderFailedRequired(failedRequired, anchors, options.rootPrefix),
+    );
+  }
+  parts.push(...sections.map((section) => section.markdown), renderEnvironment(record));
   if (options.brokenLinks && options.brokenLinks.length > 0) {
     parts.push(renderBrokenLinks(options.brokenLinks));
   }
   return `${parts.join('\n\n')}\n`;
+}
+
+/**
+ * Lists every failed required check of the run in one table, so a reader of
+ * a long run finds what failed and where to read next without scrolling.
+ */
+function renderFailedRequired(
+  failed: Array<{ scenario: ScenarioRecord; index: number; check: CheckResult }>,
+  anchors: string[],
+  rootPrefix: string,
+): string {
+  const rows = failed.map(({ scenario, index, check }) => {
+    const runbook = check.runbook ?? scenario.runbook;
+    return [
+      `[${escapeText(scenario.title)}](#${anchors[index]})`,
+      `${escapeText(check.title)} (${codeSpan(check.id)})`,
+      runbook ? docLink(runbook, rootPrefix) : 'none linked',
+    ];
+  });
+  return table(['scenario', 'check', 'runbook'], rows);
 }
 
 function renderVerdict(record: RunRecord): string {

@@ -51,7 +51,7 @@ describe('renderMarkdown', () => {
     const markdown = render(await fixture());
     const anchors = headingAnchors(markdown);
     const internal = linkTargets(markdown).filter((href) => href.startsWith('#'));
-    expect(internal).toHaveLength(4);
+    expect(internal).toHaveLength(5);
     for (const href of internal) expect(anchors).toContain(href.slice(1));
   });
 
@@ -59,13 +59,34 @@ describe('renderMarkdown', () => {
     const record = await fixture();
     record.scenarios = [record.scenarios[1]!, structuredClone(record.scenarios[1]!)];
     const markdown = render(record);
-    expect(linkTargets(markdown).filter((href) => href.startsWith('#'))).toEqual([
+    const internal = new Set(linkTargets(markdown).filter((href) => href.startsWith('#')));
+    expect([...internal]).toEqual([
       '#scenario-rotate-the-database-password-under-load',
       '#scenario-rotate-the-database-password-under-load-1',
     ]);
+    expect(headingAnchors(markdown)).toContain(
+      'scenario-rotate-the-database-password-under-load-1',
+    );
     expect(markdown).toContain(
       '![Latency p50 and p99 per second](rotation-under-load-1-latency.svg)',
     );
+  });
+
+  it('lists failed required checks first', async () => {
+    const markdown = render(await fixture());
+    const start = markdown.indexOf('## Failed required checks');
+    const end = markdown.indexOf('## Scenario: ');
+    expect(start).toBeGreaterThan(markdown.indexOf('## Scenarios'));
+    expect(start).toBeLessThan(end);
+    const summary = markdown.slice(start, end);
+    expect(summary).toContain('| No failed requests during rotation (`zero-failed-requests`) |');
+    expect(summary).not.toContain('p99-during-rotation');
+  });
+
+  it('omits the summary when nothing required failed', async () => {
+    const record = await fixture();
+    record.scenarios = [record.scenarios[0]!];
+    expect(render(record)).not.toContain('## Failed required checks');
   });
 
   it('caps the symptom table', async () => {

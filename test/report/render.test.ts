@@ -81,6 +81,7 @@ describe.skipIf(!HAS_CHROMIUM)(
       expect(await page.locator('h1').textContent()).toBe('basecamp-lab run 20261204T180000Z-3f9c');
       expect(await page.locator('h2').allTextContents()).toEqual([
         'Scenarios',
+        'Failed required checks',
         'Scenario: ESO loses its Vault token',
         'Scenario: Rotate the database password under load',
         'Scenario: A NetworkPolicy blocks ESO from Vault',
@@ -132,7 +133,10 @@ describe.skipIf(!HAS_CHROMIUM)(
     });
 
     it('follows a scenario link to its section', async () => {
-      await page.locator('a[href="#scenario-rotate-the-database-password-under-load"]').click();
+      await page
+        .locator('a[href="#scenario-rotate-the-database-password-under-load"]')
+        .first()
+        .click();
       expect(await page.evaluate(() => window.location.hash)).toBe(
         '#scenario-rotate-the-database-password-under-load',
       );
