@@ -13,7 +13,7 @@ export const register: RegisterCommand = (program, context) => {
     .command('down')
     .description('stop the embedded basecamp and every process it started, then remove its state folder')
     .option('--state-dir <dir>', 'state folder (default: .lab in the project, or LAB_STATE_DIR)')
-    .option('--keep-data', "keep PostgreSQL's and Vault's data folders")
+    .option('--keep-data', "keep PostgreSQL's and Vault's data folders for inspection (the next lab up starts from empty ones)")
     .action(async (options: { stateDir?: string; keepData?: boolean }) => {
       const stateDir = resolveStateDir(context.root, options.stateDir);
       const current = await supervisorState(stateDir);
