@@ -52,6 +52,19 @@ export class ArrivalSchedule {
     return segment.startMs + Math.min(Math.max(t, 0), seconds) * 1000;
   }
 
+  /** Number of arrivals due at or before `ms` from the start, from the integral of the rate. */
+  countThrough(ms: number): number {
+    let count = 0;
+    for (const segment of this.#segments) {
+      if (ms < segment.startMs) break;
+      const seconds = Math.min(ms - segment.startMs, segment.durationMs) / 1000;
+      const slope = (segment.toRate - segment.fromRate) / (segment.durationMs / 1000);
+      count = segment.arrivalsBefore + segment.fromRate * seconds + (slope * seconds * seconds) / 2;
+    }
+    // Arrival n is due when the integral reaches n, so n = 0 is due at once.
+    return Math.min(this.total, Math.floor(count + 1e-9) + 1);
+  }
+
   /** Requests per second asked for at `ms` from the start. */
   rateAt(ms: number): number {
     const segment =

@@ -10,6 +10,7 @@ import { Pool } from 'undici';
 import type { LoadErrorKind, LoadSummary } from '../run/record.ts';
 import { ArrivalSchedule } from './arrival-rate.ts';
 import { kindOfError, kindOfStatus } from './error-kind.ts';
+import { Http1Pool } from './http1-pool.ts';
 import { type LoadRun, type RunLoadOptions, summarize } from './load-run.ts';
 import type { LoadProfile } from './profile.ts';
 import { LoadRecorder } from './recorder.ts';
@@ -17,9 +18,12 @@ import { LoadRecorder } from './recorder.ts';
 /** How far ahead of a due arrival the scheduler wakes; setTimeout fires up to ~1 ms late. */
 const WAKE_EARLY_MS = 1;
 
+/** Longest pause of the scheduler while every in-flight slot is busy; drops are counted at least this often. */
+const SLOT_WAIT_MS = 5;
+
 interface InFlight {
-  controller: AbortController;
   deadline: number;
+  abort(): void;
 }
 
 /** Starts the built-in engine; resolves once the first arrival is scheduled. */
@@ -38,7 +42,9 @@ class BuiltinLoadRun implements LoadRun {
   readonly #options: RunLoadOptions;
   readonly #schedule: ArrivalSchedule;
   readonly #recorder = new LoadRecorder();
-  readonly #pool: Pool;
+  /** undici for https targets; the built-in HTTP/1.1 pool for http ones. */
+  readonly #pool: Pool | undefined;
+  readonly #http1: Http1Pool | undefined;
   readonly #path: string;
   readonly #inFlight = new Set<InFlight>();
   #startedAt = 0;
@@ -46,6 +52,7 @@ class BuiltinLoadRun implements LoadRun {
   #next = 0;
   #stopped = false;
   #settled = false;
+  #waitingForSlot = false;
   #endMs: number | undefined;
   #timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   #sweeper: NodeJS.Timeout | undefined;
@@ -60,13 +67,16 @@ class BuiltinLoadRun implements LoadRun {
     this.#schedule = new ArrivalSchedule(profile.rate, profile.stages, profile.durationMs);
     const url = new URL(profile.url);
     this.#path = `${url.pathname}${url.search}`;
-    this.#pool = new Pool(url.origin, {
-      connections: profile.maxInFlight,
-      pipelining: 1,
-      connect: { timeout: profile.connectTimeoutMs },
-      headersTimeout: profile.timeoutMs,
-      bodyTimeout: profile.timeoutMs,
-    });
+    this.#http1 = url.protocol === 'http:' ? new Http1Pool(profile) : undefined;
+    this.#pool = this.#http1
+      ? undefined
+      : new Pool(url.origin, {
+          connections: profile.maxInFlight,
+          pipelining: 1,
+          connect: { timeout: profile.connectTimeoutMs },
+          headersTimeout: profile.timeoutMs,
+          bodyTimeout: profile.timeoutMs,
+        });
     this.#finished = new Promise((resolve, reject) => {
       this.#resolveFinished = resolve;
       this.#rejectFinished = reject;
@@ -112,9 +122,14 @@ class BuiltinLoadRun implements LoadRun {
 
   #tick(): void {
     this.#timer = undefined;
+    this.#waitingForSlot = false;
     if (this.#stopped) return;
     const now = this.elapsedMs();
     while (this.#next < this.#schedule.total) {
+      if (this.#inFlight.size >= this.profile.maxInFlight) {
+        this.#dropDue(now);
+        break;
+      }
       const due = this.#schedule.timeOf(this.#next);
       if (due > now) break;
       this.#dispatch(due);
@@ -127,9 +142,37 @@ class BuiltinLoadRun implements LoadRun {
       this.#finishWhenSettled();
       return;
     }
+    if (this.#inFlight.size >= this.profile.maxInFlight) {
+      // Every slot is busy: resume when a request settles, or after a short
+      // wait to count the drops, instead of spinning on setImmediate.
+      this.#waitingForSlot = true;
+      this.#timer = setTimeout(() => this.#tick(), SLOT_WAIT_MS);
+      return;
+    }
     const wait = this.#schedule.timeOf(this.#next) - this.elapsedMs() - WAKE_EARLY_MS;
     this.#timer =
       wait <= 0 ? setImmediate(() => this.#tick()) : setTimeout(() => this.#tick(), wait);
+  }
+
+  /** Resumes the scheduler as soon as a slot frees up, when it was waiting for one. */
+  #slotFreed(): void {
+    if (!this.#waitingForSlot || this.#stopped) return;
+    this.#waitingForSlot = false;
+    this.#clearTimer();
+    this.#timer = setImmediate(() => this.#tick());
+  }
+
+  /**
+   * Drops every arrival due by `now` at once while the in-flight cap is
+   * reached. They are counted at `now` rather than each at its own time,
+   * which is off by at most one scheduler tick and keeps an overloaded
+   * run from spending its CPU on one drop at a time.
+   */
+  #dropDue(now: number): void {
+    const due = this.#schedule.countThrough(now);
+    if (due <= this.#next) return;
+    this.#recorder.recordDropped(now, due - this.#next);
+    this.#next = due;
   }
 
   #dispatch(scheduledMs: number): void {
@@ -137,31 +180,38 @@ class BuiltinLoadRun implements LoadRun {
       this.#recorder.recordDropped(scheduledMs);
       return;
     }
-    const entry: InFlight = {
-      controller: new AbortController(),
-      deadline: this.elapsedMs() + this.profile.timeoutMs,
+    const deadline = this.elapsedMs() + this.profile.timeoutMs;
+    const settle = (entry: InFlight, kind: LoadErrorKind | undefined): void => {
+      this.#inFlight.delete(entry);
+      this.#recorder.record(scheduledMs, this.elapsedMs() - scheduledMs, kind);
+      if (this.#stopped) this.#finishWhenSettled();
+      else this.#slotFreed();
     };
+    if (this.#http1) {
+      const entry: InFlight = { deadline, abort: () => {} };
+      this.#inFlight.add(entry);
+      const pending = this.#http1.request((kind) => settle(entry, kind));
+      entry.abort = () => pending.abort();
+      return;
+    }
+    const controller = new AbortController();
+    const entry: InFlight = { deadline, abort: () => controller.abort() };
     this.#inFlight.add(entry);
-    this.#send(entry)
-      .then((kind) => this.#recorder.record(scheduledMs, this.elapsedMs() - scheduledMs, kind))
-      .catch((error: unknown) =>
-        this.#recorder.record(scheduledMs, this.elapsedMs() - scheduledMs, kindOfError(error)),
-      )
-      .finally(() => {
-        this.#inFlight.delete(entry);
-        if (this.#stopped) this.#finishWhenSettled();
-      });
+    this.#send(controller.signal).then(
+      (kind) => settle(entry, kind),
+      (error: unknown) => settle(entry, kindOfError(error)),
+    );
   }
 
-  async #send(entry: InFlight): Promise<LoadErrorKind | undefined> {
-    const response = await this.#pool.request({
+  async #send(signal: AbortSignal): Promise<LoadErrorKind | undefined> {
+    const response = await this.#pool!.request({
       path: this.#path,
       method: this.profile.method,
       headers: this.profile.headers,
       body: this.profile.body ?? null,
-      signal: entry.controller.signal,
+      signal,
     });
-    await response.body.dump({ limit: Number.MAX_SAFE_INTEGER, signal: entry.controller.signal });
+    await response.body.dump({ limit: Number.MAX_SAFE_INTEGER, signal });
     return kindOfStatus(response.statusCode);
   }
 
@@ -169,7 +219,7 @@ class BuiltinLoadRun implements LoadRun {
   #sweep(): void {
     const now = this.elapsedMs();
     for (const entry of this.#inFlight) {
-      if (now >= entry.deadline) entry.controller.abort();
+      if (now >= entry.deadline) entry.abort();
     }
   }
 
@@ -205,7 +255,8 @@ class BuiltinLoadRun implements LoadRun {
         this.#startedAtEpochMs,
       );
       this.#recorder.destroy();
-      this.#pool.close().catch(() => {});
+      this.#pool?.close().catch(() => {});
+      this.#http1?.close();
       this.#resolveFinished(summary);
     } catch (error) {
       this.#rejectFinished(error);

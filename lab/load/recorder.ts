@@ -121,12 +121,12 @@ export class LoadRecorder {
     this.#windowBucket(scheduledMs)?.record(latencyMs, kind);
   }
 
-  /** Records an arrival dropped because the in-flight cap was reached. */
-  recordDropped(scheduledMs: number): void {
-    this.#overall.dropped += 1;
-    this.#secondBucket(scheduledMs).dropped += 1;
+  /** Records `count` arrivals, due at about `scheduledMs`, dropped because the in-flight cap was reached. */
+  recordDropped(scheduledMs: number, count = 1): void {
+    this.#overall.dropped += count;
+    this.#secondBucket(scheduledMs).dropped += count;
     const window = this.#windowBucket(scheduledMs);
-    if (window) window.dropped += 1;
+    if (window) window.dropped += count;
   }
 
   /** The per-second row for `second`, or undefined when nothing was scheduled in it. */

@@ -99,6 +99,17 @@ describe('arrival schedule', () => {
     expect([0, 1, 2, 3].map((n) => schedule.timeOf(n))).toEqual([0, 250, 500, 750]);
   });
 
+  it('counts arrivals due by a time', () => {
+    const constant = new ArrivalSchedule(4, [], 1000);
+    const ramp = new ArrivalSchedule(0, [{ target: 100, durationMs: 2000 }], 2000);
+
+    expect([0, 249, 250, 999, 5000].map((ms) => constant.countThrough(ms))).toEqual([
+      1, 1, 2, 4, 4,
+    ]);
+    expect(ramp.countThrough(1000)).toBe(26);
+    for (const n of [10, 25, 64, 99]) expect(ramp.countThrough(ramp.timeOf(n))).toBe(n + 1);
+  });
+
   it('ramps linearly within a stage', () => {
     // 0 to 100/s over 2 s is 100 arrivals; arrival n is due at sqrt(n / 25) s.
     const schedule = new ArrivalSchedule(0, [{ target: 100, durationMs: 2000 }], 2000);
