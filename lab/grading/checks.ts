@@ -13,7 +13,9 @@ export type CheckId =
   | 'nothing-lost'
   | 'no-failed-requests'
   | 'reverted'
-  | 'zero-downtime';
+  | 'zero-downtime'
+  | 'runbook-diagnosis'
+  | 'runbook-verification';
 
 export const CHECK_IDS: readonly CheckId[] = [
   'steady-state',
@@ -24,6 +26,8 @@ export const CHECK_IDS: readonly CheckId[] = [
   'no-failed-requests',
   'reverted',
   'zero-downtime',
+  'runbook-diagnosis',
+  'runbook-verification',
 ];
 
 /** The outcome of each phase as the runner recorded it, beyond the observations. */
@@ -35,6 +39,9 @@ export interface PhaseOutcomes {
   symptomsWithin?: string;
   recoveryWithin?: string;
   remediation?: { passed: boolean; message: string; failedStep?: string };
+  /** The runbook's diagnose and verify steps, when `lab verify-runbooks` runs the scenario. */
+  runbookDiagnosis?: { passed: boolean; message: string; failedStep?: string };
+  runbookVerification?: { passed: boolean; message: string; failedStep?: string };
   cleanups: Array<{ name: string; ok: boolean; error?: string }>;
 }
 
@@ -115,6 +122,20 @@ export const CHECKS: Record<CheckId, (record: ScenarioRecord, outcomes: PhaseOut
     if (!record.rotation) return { title, phase: 'rotation', passed: false, message: 'no rotation ran' };
     return { title, phase: 'rotation', passed: record.rotation.zeroDowntime, message: record.rotation.verdict };
   },
+
+  'runbook-diagnosis': (_record, outcomes) => ({
+    title: "the runbook's diagnosis steps match what the fault causes",
+    phase: 'symptoms',
+    passed: outcomes.runbookDiagnosis?.passed ?? false,
+    message: outcomes.runbookDiagnosis?.message ?? 'the diagnosis steps did not run',
+  }),
+
+  'runbook-verification': (_record, outcomes) => ({
+    title: "the runbook's verification steps pass after the fix",
+    phase: 'recovery',
+    passed: outcomes.runbookVerification?.passed ?? false,
+    message: outcomes.runbookVerification?.message ?? 'the verification steps did not run',
+  }),
 
   reverted: (_record, outcomes) => {
     const failed = outcomes.cleanups.filter((cleanup) => !cleanup.ok);

@@ -20,6 +20,7 @@ import type { ScenarioRegistry } from '../scenario/registry.ts';
 import { actionSpecs } from './actions.ts';
 import { withRunLifecycle } from './lifecycle.ts';
 import type { RunRecord, RunStatus } from './record.ts';
+import type { RunbookUnderTest } from './runbook-stage.ts';
 import { readRunRecord } from './run-folder.ts';
 import { runScenario } from './scenario-runner.ts';
 import { formatSummary } from './summary.ts';
@@ -44,6 +45,8 @@ export interface RunScenariosOptions {
   /** Install SIGINT and SIGTERM handlers and exit 130 on a signal (default true). */
   handleSignals?: boolean;
   reportsDir?: string;
+  /** Runbook sections to verify, by scenario name (`lab verify-runbooks`). */
+  runbooks?: Map<string, RunbookUnderTest>;
 }
 
 export interface RunScenariosResult {
@@ -125,6 +128,7 @@ export async function runScenarios(options: RunScenariosOptions): Promise<RunSce
           runCleanup: run.cleanup,
           store: run.store,
           signal: run.signal,
+          ...(options.runbooks?.has(loaded.scenario.name) ? { runbook: options.runbooks.get(loaded.scenario.name)! } : {}),
         });
       }
       await run.store.update((record) => {

@@ -12,7 +12,7 @@ import { parseDuration } from '../core/duration.ts';
 import type { EventBus } from '../core/events.ts';
 import type { Redactor } from '../core/redact.ts';
 import { faults } from '../faults/index.ts';
-import { defaultGradeConfig, gradeScenario, type PhaseOutcomes } from '../grading/index.ts';
+import { defaultGradeConfig, type GradeConfig, gradeScenario, type PhaseOutcomes } from '../grading/index.ts';
 import { newScenarioState, probes, type ScenarioState } from '../probes/index.ts';
 import { judgeRotation, runRotation } from '../rotation/index.ts';
 import type { LoadedScenario } from '../scenario/loader.ts';
@@ -20,10 +20,11 @@ import type { ActionContext } from './action.ts';
 import { CleanupStack } from './cleanup.ts';
 import { applyManifests } from './manifests.ts';
 import { type PollResult, pollProbes, type ProbeWindow } from './poll.ts';
-import type { ScenarioRecord } from './record.ts';
+import type { Phase, ScenarioRecord } from './record.ts';
 import { runAction, runRemediation } from './remediation.ts';
 import type { RunRecordStore } from './run-folder.ts';
 import { startScenarioLoad, type ScenarioLoad } from './scenario-load.ts';
+import { type RunbookUnderTest, runRunbookStage } from './runbook-stage.ts';
 import { ScenarioTimeline } from './timeline.ts';
 
 export interface ScenarioDeps {
@@ -37,6 +38,12 @@ export interface ScenarioDeps {
   store?: RunRecordStore;
   /** Aborted on SIGINT or SIGTERM. */
   signal: AbortSignal;
+  /**
+   * A runbook section in charge of the scenario (`lab verify-runbooks`): its
+   * diagnose steps run after the symptoms, its fix steps replace the
+   * remediation, its verify steps run after recovery.
+   */
+  runbook?: RunbookUnderTest;
 }
 
 /** Everything one scenario run shares between its phases. */
@@ -119,12 +126,25 @@ async function runPhases(run: Run): Promise<void> {
     if (!steady.passed) throw new Error(message);
   }
   if (scenario.load) run.load = await startScenarioLoad(run.loaded, run.deps, run.timeline, run.signal);
+  const runbook = run.deps.runbook;
   if (scenario.fault) {
     await injectFault(run);
     await detect(run);
+    if (runbook) run.outcomes.runbookDiagnosis = await runbookStage(run, runbook, 'diagnose', 'symptoms');
   }
-  if (scenario.remediation) await remediate(run);
+  if (scenario.remediation || (runbook && scenario.fault)) await remediate(run);
   if (scenario.rotation) await rotate(run);
+  // A runbook for a scenario without a fault (a rotation) is followed after the rotation.
+  if (runbook && !scenario.fault) {
+    run.outcomes.runbookDiagnosis = await runbookStage(run, runbook, 'diagnose', 'rotation');
+    run.outcomes.remediation = await runbookStage(run, runbook, 'fix', 'remediation');
+    run.outcomes.runbookVerification = await runbookStage(run, runbook, 'verify', 'recovery');
+  }
+}
+
+function runbookStage(run: Run, runbook: RunbookUnderTest, kind: 'diagnose' | 'fix' | 'verify', phase: Phase) {
+  const context = { root: run.deps.root, env: run.env, redactor: run.deps.redactor, signal: run.signal };
+  return runRunbookStage(runbook, kind, phase, context, run.timeline);
 }
 
 async function setup(run: Run): Promise<void> {
@@ -179,10 +199,17 @@ async function remediate(run: Run): Promise<void> {
   const { scenario } = run.loaded;
   const started = new Date();
   run.load?.mark('recovery');
-  run.outcomes.remediation = await runRemediation(scenario.remediation!, run.deps.root, actionContext(run), run.timeline);
-  if (!scenario.recovery) return;
-  run.outcomes.recoveryWithin = scenario.recovery.within;
-  const result = await poll(run, scenario.recovery, 'recovery');
+  const runbook = run.deps.runbook;
+  run.outcomes.remediation = runbook
+    ? await runbookStage(run, runbook, 'fix', 'remediation')
+    : await runRemediation(scenario.remediation!, run.deps.root, actionContext(run), run.timeline);
+  if (scenario.recovery) await recover(run, scenario.recovery, started);
+  if (runbook) run.outcomes.runbookVerification = await runbookStage(run, runbook, 'verify', 'recovery');
+}
+
+async function recover(run: Run, window: ProbeWindow, started: Date): Promise<void> {
+  run.outcomes.recoveryWithin = window.within;
+  const result = await poll(run, window, 'recovery');
   if (!result.passed || !result.passedAt) return;
   run.record.recovery = { at: result.passedAt.toISOString(), afterMs: result.passedAt.getTime() - started.getTime() };
   run.timeline.mark('recovery', 'recovered', `every recovery probe passed after ${run.record.recovery.afterMs}ms`);
@@ -292,6 +319,15 @@ async function teardown(run: Run): Promise<void> {
   if (run.record.fault?.injectedAt && !run.record.fault.revertedAt) run.record.fault.revertedAt = new Date().toISOString();
 }
 
+/** Under `lab verify-runbooks` the runbook's own steps are required checks too. */
+function withRunbookChecks(config: GradeConfig, run: Run): GradeConfig {
+  if (!run.deps.runbook) return config;
+  const ids = ['runbook-diagnosis', 'remediation', 'runbook-verification'];
+  const weights = { ...config.weights };
+  for (const id of ids) weights[id] ??= 2;
+  return { weights, required: [...new Set([...config.required, ...ids])] };
+}
+
 function grade(run: Run): void {
   const { scenario } = run.loaded;
   const configured = Object.keys(scenario.grade.weights).length > 0;
@@ -305,7 +341,7 @@ function grade(run: Run): void {
         guarded: [scenario.steadyState, scenario.symptoms].some((window) => window?.probes.some((block) => block.probe === 'secret-unchanged')),
       });
   const adr = run.loaded.adrs[0];
-  const result = gradeScenario(run.record, run.outcomes, config, { runbook: run.loaded.runbook, ...(adr ? { adr } : {}) });
+  const result = gradeScenario(run.record, run.outcomes, withRunbookChecks(config, run), { runbook: run.loaded.runbook, ...(adr ? { adr } : {}) });
   run.record.checks = result.checks;
   run.record.score = result.score;
   run.record.endedAt = new Date().toISOString();
