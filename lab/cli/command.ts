@@ -46,8 +46,8 @@ export function paint(
 }
 
 /**
- * The error of a command that is planned but not built: exit 3, so scripts
- * can tell it from a failed check.
+ * Creates the error of a command that is planned but not built. It exits 3,
+ * so scripts can tell it from a failed check.
  */
 export function notAvailableYet(command: string): EnvironmentError {
   return new EnvironmentError(`lab ${command} is not available yet`, {

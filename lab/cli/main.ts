@@ -1,6 +1,6 @@
 /**
  * The `lab` command. Each subcommand lives in its own file under commands/
- * and registers itself; this file wires them, decides on colour and TTY
+ * and registers itself. This file wires them, decides on colour and TTY
  * behaviour, and maps errors to the exit-code table in core/errors.ts.
  */
 import path from 'node:path';
@@ -35,7 +35,7 @@ const COMMANDS: Record<string, CommandModule> = {
 };
 
 /**
- * The command modules `argv` needs: the one it names, or all of them for
+ * Imports the command modules `argv` needs: the one it names, or all of them for
  * top-level help, `lab help`, no command or an unknown one (so commander
  * can list them and suggest the closest name).
  */

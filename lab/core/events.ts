@@ -60,7 +60,7 @@ export type EventInput = LabEvent extends infer E
     : never
   : never;
 
-/** What a step event names besides its id: the step, and where it belongs. */
+/** Step fields of a step event besides its id: the step name and its scenario, phase and target. */
 export interface StepInfo {
   step: string;
   scenario?: string;

@@ -31,12 +31,12 @@ export class Redactor {
     return true;
   }
 
-  /** Every raw secret registered so far, for the leak check after a run. */
+  /** Returns every raw secret registered so far, for the leak check after a run. */
   secrets(): string[] {
     return [...this.#secrets];
   }
 
-  /** Every form that is masked (raw and encoded), longest first. */
+  /** Returns every masked form (raw and encoded), longest first. */
   needles(): string[] {
     if (!this.#sorted) this.#sorted = [...this.#needles].sort((a, b) => b.length - a.length);
     return this.#sorted;
@@ -136,7 +136,7 @@ function safeCut(buffer: string, cut: number, needles: readonly string[]): numbe
   return current;
 }
 
-/** The forms a secret value travels in through Kubernetes, Vault, JSON and URLs. */
+/** Lists the forms a secret value travels in through Kubernetes, Vault, JSON and URLs. */
 export function encodedForms(value: string): string[] {
   const base64 = Buffer.from(value, 'utf8').toString('base64');
   const forms = [

@@ -15,7 +15,7 @@ export interface ToolStatus {
   version: string | null;
   /** Why the version is null: not found, timed out, or the tool's error. */
   problem?: string;
-  /** Where to get the tool. */
+  /** Install instructions or download page. */
   installHint: string;
 }
 

@@ -21,19 +21,19 @@ import { InterruptController } from './signals.ts';
 import { JsonLinesSink } from './sinks.ts';
 
 export interface RunLifecycleOptions {
-  /** Folder that holds run folders, usually `<project root>/reports`. */
+  /** Folder that contains the run folders, usually `<project root>/reports`. */
   reportsDir: string;
   /** The command line as typed, recorded in run.json. */
   argv: string[];
   basecamp: BasecampKind;
   /** Names of the scenarios this run will go through, in order. */
   scenarios: string[];
-  /** Where the reporter draws: stdout normally, stderr when stdout carries JSON. */
+  /** Reporter output stream: stdout normally, stderr when stdout carries JSON. */
   output: NodeJS.WritableStream;
   color: boolean;
   interactive: boolean;
   verbose?: boolean;
-  /** Secrets the run already knows; more are registered on `run.redactor` as the run sees them. */
+  /** Redactor with the secrets registered so far. The run registers more on `run.redactor` as it reads them. */
   redactor?: Redactor;
   /** Tool versions for run.json, for example from `lab doctor`'s probes. */
   tools?: Record<string, string | null>;
@@ -49,7 +49,7 @@ export interface RunLifecycleOptions {
   sinks?: EventSink[];
 }
 
-/** What the body of a run gets. */
+/** Context passed to the body of a run. */
 export interface RunContext {
   readonly runId: string;
   readonly folder: RunFolder;
@@ -72,7 +72,7 @@ export interface RunOutcome {
   error?: unknown;
 }
 
-/** The exit code for a run's final status. */
+/** Returns the exit code for a run's final status. */
 export function exitCodeForStatus(status: RunStatus, error?: unknown): number {
   switch (status) {
     case 'passed':
@@ -234,7 +234,7 @@ async function closeRun(
   return outcome;
 }
 
-/** A second signal: kill every child group now, write the record as interrupted, exit 130. */
+/** Handles a second signal: kills every child group now, writes the record as interrupted and exits 130. */
 function forceExit(run: OpenRun): void {
   run.context.processes.killAllNow();
   try {

@@ -2,8 +2,8 @@
  * Child processes of a run. Harness code that starts a process (a runbook
  * shell, kubectl, k6) spawns it through `spawnTracked`, in its own process
  * group, so an interrupt can stop the process and everything it started.
- * `killDescendants` is the last sweep: it stops any process below this one
- * that is still alive, whoever started it.
+ * `killDescendants` is the last sweep: it stops every process below this one
+ * that is still alive, including those started by other code.
  */
 import { type ChildProcess, execFileSync, type SpawnOptions, spawn } from 'node:child_process';
 

@@ -1,6 +1,6 @@
 /**
  * The run folder `reports/<run-id>/`: run.json rewritten atomically as the
- * run goes (temporary file, then rename, so a reader or a crash never sees a
+ * run goes (temporary file, then rename, so no reader and no crash ever finds a
  * half-written file), events.jsonl, and `reports/latest` pointing at the
  * newest run. A `run.pid` file exists while the run's process is alive, so a
  * reader can tell a crashed run (status still `running`, process gone) from a
@@ -36,7 +36,7 @@ export class RunFolder {
     return new RunFolder(runId, dir, absoluteReports);
   }
 
-  /** The absolute path of a file in the run folder. */
+  /** Returns the absolute path of a file in the run folder. */
   file(name: string): string {
     return path.join(this.dir, name);
   }
@@ -58,7 +58,7 @@ export async function writeFileAtomic(file: string, text: string): Promise<void>
   await rename(temporary, file);
 }
 
-/** The synchronous form, for the last write before the process exits on a signal. */
+/** Writes atomically and synchronously, for the last write before the process exits on a signal. */
 export function writeFileAtomicSync(file: string, text: string): void {
   const temporary = `${file}.${process.pid}.tmp`;
   writeFileSync(temporary, text);
@@ -81,7 +81,7 @@ export async function pointLatest(reportsDir: string, runId: string): Promise<vo
 
 /**
  * Holds the run record in memory and writes it to run.json, redacted, after
- * every update. Writes are queued so the file always holds the latest state.
+ * every update. Writes are queued so the file always contains the latest state.
  */
 export class RunRecordStore {
   readonly #file: string;
@@ -127,7 +127,7 @@ export class RunRecordStore {
 /**
  * Reads a run.json. A record still marked `running` whose process is gone
  * (run.pid missing or naming a dead process) is returned as `interrupted`:
- * the process crashed or was killed before it could say so.
+ * the process crashed or was killed before it could record that.
  */
 export async function readRunRecord(dir: string): Promise<RunRecord> {
   const record = JSON.parse(await readFile(path.join(dir, RUN_FILE), 'utf8')) as RunRecord;

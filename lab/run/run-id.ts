@@ -21,7 +21,7 @@ export function isRunId(text: string): boolean {
   return RUN_ID_PATTERN.test(text);
 }
 
-/** The start time encoded in a run id. */
+/** Decodes the start time from a run id. */
 export function runIdTime(runId: string): Date {
   if (!isRunId(runId))
     throw new RangeError(`invalid run id "${runId}": expected the form 20261204T194512Z-ab12`);

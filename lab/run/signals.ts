@@ -58,7 +58,7 @@ export class InterruptController {
     this.#controller.abort(new InterruptedError(name));
   }
 
-  /** A promise that rejects with the InterruptedError once a signal arrives. */
+  /** Returns a promise that rejects with the InterruptedError once a signal arrives. */
   whenInterrupted(): Promise<never> {
     return new Promise((_, reject) => {
       if (this.signal.aborted) reject(this.signal.reason);

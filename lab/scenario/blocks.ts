@@ -26,7 +26,7 @@ const SECTION: Record<BlockKind, keyof ScenarioRegistry> = {
   rotation: 'rotations',
 };
 
-/** Where blocks sit in a scenario file. */
+/** Locations of blocks in a scenario file. */
 const LIST_LOCATIONS: Array<{ path: PathPart[]; kind: BlockKind }> = [
   { path: ['setup', 'actions'], kind: 'action' },
   { path: ['steadyState', 'probes'], kind: 'probe' },

@@ -121,7 +121,7 @@ function ruleOf(issue: z.core.$ZodIssue): ProblemRule {
   return issue.code === 'invalid_type' ? 'invalid-type' : 'invalid-value';
 }
 
-/** Our own rule texts start with "must" or "is"; zod's defaults are reworded from the issue's fields. */
+/** Returns the rule text: the schema's own texts start with "must" or "is", and zod's default messages are reworded from the issue's fields. */
 function messageOf(issue: z.core.$ZodIssue): string {
   if (/^(must|is) /.test(issue.message)) return issue.message;
   switch (issue.code) {
@@ -158,7 +158,7 @@ function expectedPhrase(expected: string): string {
   return EXPECTED_PHRASES[expected] ?? expected;
 }
 
-/** The keys a strict object accepts at `path` inside `schema`, for "did you mean". */
+/** Lists the keys a strict object accepts at `path` inside `schema`, for "did you mean". */
 export function knownKeys(schema: z.ZodType, path: ReadonlyArray<PathPart>): string[] {
   let current: unknown = schema;
   for (const part of path) {

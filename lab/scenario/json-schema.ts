@@ -16,7 +16,7 @@ type JsonSchema = Record<string, unknown>;
  */
 const TO_JSON_SCHEMA = { target: 'draft-7', io: 'input', unrepresentable: 'any' } as const;
 
-/** Where the JSON Schema is published for editors (relative to the project root). */
+/** Path of the published JSON Schema for editors, relative to the project root. */
 export const SCHEMA_FILE = 'scenarios/schema.json';
 
 /** Builds the JSON Schema of scenario files, with the registry's block schemas. */

@@ -80,7 +80,7 @@ export async function loadScenarios(paths: string[], options: LoadOptions): Prom
   return { scenarios, problems: sortProblems(problems) };
 }
 
-/** The path people see: relative to `root` when the file is inside it. */
+/** Returns the path people see: relative to `root` when the file is inside it. */
 export function displayPathOf(file: string, root: string): string {
   const relative = path.relative(root, file);
   return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
@@ -286,7 +286,7 @@ class MarkdownCache {
     this.#root = root;
   }
 
-  /** The heading anchors of a markdown file, or undefined when it does not exist. */
+  /** Returns the heading anchors of a markdown file, or undefined when it does not exist. */
   anchors(relativePath: string): Promise<string[] | undefined> {
     let cached = this.#anchors.get(relativePath);
     if (!cached) {

@@ -29,7 +29,7 @@ export interface Problem {
   rule: ProblemRule;
   /** The value found, short and quoted as JSON; undefined when the field is missing. */
   received?: string;
-  /** What is wrong and what to do, without the position. */
+  /** Problem description and fix, without the position. */
   message: string;
   /** The closest known name, for unknown keys and unknown block names. */
   suggestion?: string;
@@ -90,9 +90,10 @@ export function closestName(name: string, candidates: Iterable<string>): string 
 export function editDistance(a: string, b: string): number {
   const rows = a.length + 1;
   const columns = b.length + 1;
-  const table: number[][] = Array.from({ length: rows }, (_, i) =>
-    Array.from({ length: columns }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
+  // table[i][j] is the distance between the first i characters of a and the first j of b.
+  const table: number[][] = Array.from({ length: rows }, () => new Array<number>(columns).fill(0));
+  for (let i = 0; i < rows; i++) table[i]![0] = i;
+  for (let j = 0; j < columns; j++) table[0]![j] = j;
   for (let i = 1; i < rows; i++) {
     for (let j = 1; j < columns; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;

@@ -294,7 +294,7 @@ export type Scenario = z.output<typeof scenarioSchema>;
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 
 /**
- * The seed used when a scenario sets none: FNV-1a (32 bit) of its name, so
+ * Derives the seed used when a scenario sets none: FNV-1a (32 bit) of its name, so
  * a scenario's random choices stay the same from run to run.
  */
 export function defaultSeed(name: string): number {

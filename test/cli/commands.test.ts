@@ -115,7 +115,7 @@ describe('lab list', () => {
   });
 });
 
-/** A PATH with stand-ins for the tools, so doctor's result does not depend on this machine. */
+/** Creates a PATH folder with stand-ins for the tools, so doctor's result does not depend on this machine. */
 function fakeToolPath(): string {
   const bin = path.join(folder, 'bin');
   mkdirSync(bin, { recursive: true });

@@ -32,10 +32,10 @@ import {
 export const MIN_NODE_VERSION = '20.18.1';
 
 export interface Requirement {
-  /** What is needed, for example `kind` or `a reachable Docker engine`. */
+  /** Needed tool or condition, for example `kind` or `a reachable Docker engine`. */
   what: string;
   met: boolean;
-  /** What was found, or why it is not met. */
+  /** Found version or state, or the reason it is not met. */
   detail: string;
   /** How to meet it, when it is not met. */
   hint?: string;
@@ -195,7 +195,7 @@ function postgresRequirements(): Requirement[] {
   return requirements;
 }
 
-/** The path of the platform package's `postgres` binary, when installed; the package keeps it in native/bin/. */
+/** Returns the path of the platform package's `postgres` binary (kept in its native/bin/), or undefined when missing. */
 function postgresBinary(binaryPackage: string): string | undefined {
   try {
     const entry = fileURLToPath(import.meta.resolve(binaryPackage));

@@ -18,7 +18,7 @@ import {
 } from '../command.ts';
 import { loadRegistry } from '../registry.ts';
 
-/** Where `lab validate`, `lab list` and `lab run` look when given no path. */
+/** Default scenario paths of `lab validate` and `lab list` when no path is given. */
 export const DEFAULT_SCENARIO_PATHS = ['scenarios'];
 
 interface ValidateOptions {
