@@ -32,6 +32,12 @@ export function formatScore(score: Score): string {
   return `${score.percent.toFixed(1)}% (${formatPoints(score.earned)} of ${formatPoints(score.possible)} points)`;
 }
 
+/** Formats a score for a table cell: `83.3% (10/12)`. */
+export function formatScoreShort(score: Score): string {
+  if (score.possible === 0) return 'n/a';
+  return `${score.percent.toFixed(1)}% (${formatPoints(score.earned)}/${formatPoints(score.possible)})`;
+}
+
 function formatPoints(points: number): string {
   return Number.isInteger(points) ? String(points) : points.toFixed(1);
 }

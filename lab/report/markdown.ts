@@ -6,7 +6,7 @@
  */
 import type { CheckResult, RunRecord, ScenarioRecord } from '../run/record.ts';
 import type { ScenarioCharts } from './chart-plan.ts';
-import { formatBytes, formatElapsed, formatScore, statusWord } from './format.ts';
+import { formatBytes, formatElapsed, formatScore, formatScoreShort, statusWord } from './format.ts';
 import type { BrokenLink } from './links.ts';
 import { docLink, renderScenarioSection } from './markdown-scenario.ts';
 import { codeSpan, escapeText, Slugger, table } from './markdown-text.ts';
@@ -120,7 +120,7 @@ function renderScenarioTable(scenarios: ScenarioRecord[], anchors: string[]): st
     return [
       `[${escapeText(scenario.title)}](#${anchors[index]})`,
       statusWord(scenario.status),
-      formatScore(scenario.score),
+      formatScoreShort(scenario.score),
       formatElapsed(scenario.detection?.afterMs),
       formatElapsed(scenario.recovery?.afterMs),
       failed.length === 0 ? '0' : `${failed.length} (${failedRequired} required)`,
