@@ -281,7 +281,13 @@ async function kubernetesJwt(
       });
     }
   }
-  if (auth.secretRef) return readSecretKey(context.kube, auth.secretRef, store);
+  // ESO reads the key `token` when secretRef names none (providers/v1/vault/auth_kubernetes.go).
+  if (auth.secretRef)
+    return readSecretKey(
+      context.kube,
+      { ...auth.secretRef, key: auth.secretRef.key || 'token' },
+      store,
+    );
   return context.controllerToken();
 }
 
