@@ -223,11 +223,19 @@ async function serve(
     return;
   }
 
+  let path: string;
+  try {
+    path = decodeURIComponent(url.pathname.slice('/v1/'.length));
+  } catch {
+    send(outgoing, 400, { errors: [`invalid path encoding: ${url.pathname}`] });
+    return;
+  }
+
   const request: VaultRequest = {
     id: newRequestId(),
     method,
     operation,
-    path: decodeURIComponent(url.pathname.slice('/v1/'.length)),
+    path,
     query: url.searchParams,
     body,
     headers: incoming.headers,

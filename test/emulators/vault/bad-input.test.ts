@@ -77,6 +77,13 @@ describe('bad input', () => {
     expect(await response.body.json()).toEqual({ errors: [] });
   });
 
+  it('rejects a malformed percent-encoding', async () => {
+    const result = await vault.client.call('GET', 'secret/data/%E0%A4%A');
+    expect(result.status).toBe(400);
+    expect(result.body.errors[0]).toContain('invalid path encoding');
+    await stillServing();
+  });
+
   it('answers 405 for an unsupported operation on a path', async () => {
     const result = await vault.client.call('DELETE', 'auth/token/lookup-self');
     expect(result.status).toBe(405);
