@@ -110,11 +110,23 @@ export class FileContext {
         this.problems.at(-1)!.path = formatPath(path);
         continue;
       }
-      const received = describeReceived(value);
+      const received = mayHoldSecret(path) ? HIDDEN_VALUE : describeReceived(value);
       const details = received === undefined ? {} : { received };
       this.add(path, ruleOf(issue), messageOf(issue), details);
     }
   }
+}
+
+/**
+ * Field names whose values may be credentials (an action's `data`, a
+ * `password`). Problems on them name the field but not the value, because
+ * messages end up in terminals and CI logs.
+ */
+const SECRET_FIELD = /^(password|passwd|secret|token|privateKey|data|value)$/i;
+const HIDDEN_VALUE = 'a value that is not shown because the field may hold a secret';
+
+function mayHoldSecret(path: ReadonlyArray<PathPart>): boolean {
+  return path.some((part) => typeof part === 'string' && SECRET_FIELD.test(part));
 }
 
 function ruleOf(issue: z.core.$ZodIssue): ProblemRule {

@@ -154,12 +154,13 @@ describe('invalid scenarios', () => {
       'invalid/links.yaml',
       'invalid/missing-fields.yaml',
       'invalid/not-a-mapping.yaml',
+      'invalid/secret-value.yaml',
       'invalid/two-documents.yaml',
       'invalid/unknown-keys.yaml',
       'invalid/yaml-syntax.yaml',
     ]);
-    // The sum of the per-file lists above: 6 + 11 + 5 + 5 + 3 + 1 + 1 + 1 + 1.
-    expect(result.problems.length).toBe(34);
+    // The sum of the per-file lists in this file: 6 + 11 + 5 + 5 + 3 + 1 + 1 + 1 + 1 + 1.
+    expect(result.problems.length).toBe(35);
   });
 
   test('missing path and empty folder', async () => {
@@ -171,5 +172,18 @@ describe('invalid scenarios', () => {
       'nowhere.yaml:1:1: file or folder not found: check the path [file-not-found]',
       'runbooks:1:1: folder holds no .yaml or .yml scenario file [no-scenario-files]',
     ]);
+  });
+});
+
+describe('secret values in problems', () => {
+  test('values under data are not shown', async () => {
+    const result = await loadScenarios(['invalid/secret-value.yaml'], {
+      root,
+      registry: testRegistry,
+    });
+    expect(result.problems.map(formatProblem)).toEqual([
+      'invalid/secret-value.yaml:11:25: setup.actions[0].data.password: must be a string, received a value that is not shown because the field may hold a secret [invalid-type]',
+    ]);
+    expect(JSON.stringify(result.problems)).not.toContain('424242');
   });
 });
