@@ -151,3 +151,11 @@ function run(command: string, args: string[]): Promise<{ output: string; problem
 function firstLine(text: string): string {
   return text.trim().split('\n')[0] ?? '';
 }
+
+/** Returns each tool's version (null when missing), in the shape of run.json's `environment.tools`. */
+export async function toolVersions(
+  names: readonly ToolName[] = TOOL_NAMES,
+): Promise<Record<string, string | null>> {
+  const statuses = await probeTools(names);
+  return Object.fromEntries(statuses.map((status) => [status.name, status.version]));
+}

@@ -103,7 +103,9 @@ interface PhaseTask {
 /**
  * A live task list on a terminal: one task per scenario, one subtask per
  * phase. A phase ends when a later phase of the same scenario starts or the
- * scenario ends; phases that never start are shown as skipped.
+ * scenario ends, and phases that never start are shown as skipped.
+ * NOTE: checked by hand under a pseudo-terminal (`script`); the tests cover
+ * only PlainReporter, because listr2 falls back to plain output without a TTY.
  */
 export class TaskListReporter implements Reporter {
   readonly #options: ReporterOptions;
