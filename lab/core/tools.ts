@@ -1,9 +1,8 @@
 /**
- * Which external tools are installed here, with their versions: what
- * `lab doctor` prints and what run.json records. Each probe runs the tool's
- * own version command with a timeout and never contacts a cluster; only the
- * Docker probe asks the local Docker engine (`docker info`) whether it is
- * reachable.
+ * Probes of the external tools installed here and their versions, for
+ * `lab doctor` and run.json. Each probe runs the tool's own version command
+ * with a timeout and never contacts a cluster. Only the Docker probe queries
+ * the local Docker engine (`docker info`), to tell whether it is reachable.
  */
 import { execFile } from 'node:child_process';
 

@@ -1,9 +1,9 @@
 /**
  * Reporters: how people see a run's events. On a terminal a listr2 task
- * list shows each scenario's phases live; elsewhere (CI, pipes, files) plain
- * lines `RUN`, `DONE`, `FAIL`, `SKIP`, `STOP` come one per step start and
- * end, with no spinner and no cursor movement. Colour only when allowed.
- * Events arrive already redacted by the EventBus.
+ * list shows each scenario's phases live. Elsewhere (CI, pipes, files) plain
+ * lines `RUN`, `DONE`, `FAIL`, `SKIP` and `STOP` come one per step start and
+ * end, with no spinner and no cursor movement. Colour is used only when
+ * allowed, and events arrive already redacted by the EventBus.
  */
 import { styleText } from 'node:util';
 import { formatDuration } from '../core/duration.ts';
