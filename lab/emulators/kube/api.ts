@@ -52,7 +52,7 @@ import {
 export interface RequestContext {
   user: UserInfo;
   dryRun?: boolean;
-  /** `Strict` rejects unknown fields of custom objects; `Ignore` and `Warn` prune them. */
+  /** `Strict` rejects unknown fields of custom objects. `Ignore` and `Warn` prune them. */
   fieldValidation?: string;
   fieldManager?: string;
 }
@@ -79,7 +79,7 @@ export interface ListOptions {
 }
 
 const NAMESPACES: Pick<ResourceType, 'group' | 'plural'> = { group: '', plural: 'namespaces' };
-/** Kinds the server creates status for; a client may not set it on create. */
+/** Kinds the server creates status for. A client may not set it on create. */
 const STATUS_ON_CREATE = new Set(['Namespace', 'Pod', 'Deployment', 'ReplicaSet']);
 
 export class KubeApi {
@@ -391,7 +391,7 @@ export class KubeApi {
     return asServed(this.store.put(storageKeyOf(resource), updated), resource);
   }
 
-  /** Applies defaults and validation; throws 422 Invalid with every cause found. */
+  /** Applies defaults and validation. Throws 422 Invalid with every cause found. */
   private prepare(
     resource: ResourceType,
     object: KubeObject,

@@ -24,7 +24,7 @@ export const ANONYMOUS_USER: UserInfo = {
 
 export type TokenResult = { user: UserInfo; audiences: string[] } | { error: string };
 
-/** Verified JWTs are cached this long; the ServiceAccount is still looked up on every request. */
+/** Verified JWTs are cached this long. The ServiceAccount is still looked up on every request. */
 const TOKEN_CACHE_MILLISECONDS = 10_000;
 const TOKEN_CACHE_ENTRIES = 4096;
 
@@ -93,7 +93,7 @@ export class Authenticator {
     return check;
   }
 
-  /** Authenticates an HTTP request; a bad bearer token is 401, no credentials at all is anonymous. */
+  /** Authenticates an HTTP request. A bad bearer token is 401, no credentials at all is anonymous. */
   async authenticateRequest(request: IncomingMessage): Promise<UserInfo> {
     const header = request.headers.authorization;
     if (header) {

@@ -166,7 +166,7 @@ const DISCOVERY_URLS = [
 ];
 const PUBLIC_INFO_URLS = ['/healthz', '/livez', '/readyz', '/version', '/version/'];
 
-/** The bootstrap ClusterRoles; admin, edit and view get their rules by aggregation. */
+/** The bootstrap ClusterRoles. Admin, edit and view get their rules by aggregation. */
 export function bootstrapClusterRoles(): KubeObject[] {
   return [
     clusterRole('cluster-admin', [

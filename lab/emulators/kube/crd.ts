@@ -38,7 +38,7 @@ function specOf(crd: KubeObject): CrdSpec {
   return crd.spec as CrdSpec;
 }
 
-/** Validates a CRD's own fields; returns the field errors for a 422. */
+/** Validates a CRD's own fields. Returns the field errors for a 422. */
 export function validateCrd(crd: KubeObject): FieldError[] {
   const spec = crd.spec as Partial<CrdSpec> | undefined;
   const errors: FieldError[] = [];
@@ -153,7 +153,7 @@ export function establishedStatus(crd: KubeObject, now: string): object {
 
 export interface SchemaResult {
   errors: FieldError[];
-  /** Paths of fields the schema does not know; pruned, or rejected with fieldValidation=Strict. */
+  /** Paths of fields the schema does not know. Pruned, or rejected with fieldValidation=Strict. */
   unknownFields: string[];
 }
 

@@ -150,7 +150,7 @@ function defaultService(
   service.status ??= { loadBalancer: {} };
 }
 
-/** Fills defaults in place; `old` is the stored object on update. */
+/** Fills defaults in place. `old` is the stored object on update. */
 export function applyDefaults(
   object: KubeObject,
   allocator: ServiceAllocator,
@@ -222,7 +222,7 @@ export function applyDefaults(
   }
 }
 
-/** Status a new object starts with; callers cannot set status on create for these kinds. */
+/** Status a new object starts with. Callers cannot set status on create for these kinds. */
 export function initialStatus(object: KubeObject): void {
   switch (object.kind) {
     case 'Namespace':

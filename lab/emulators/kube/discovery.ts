@@ -13,7 +13,7 @@ import {
 } from './resources.ts';
 import type { ResourceType } from './types.ts';
 
-/** The Kubernetes version this server reports; kubectl 1.32 is within the supported skew. */
+/** The Kubernetes version this server reports. Kubectl 1.32 is within the supported skew. */
 export const SERVER_VERSION = {
   major: '1',
   minor: '32',
@@ -148,7 +148,7 @@ export function openApiGroupVersion(
   };
 }
 
-/** The `/openapi/v3` index; each hash changes when the group-version's document changes. */
+/** The `/openapi/v3` index. Each hash changes when the group-version's document changes. */
 export function openApiIndex(registry: ResourceRegistry): object {
   const paths: Record<string, object> = {};
   for (const { group, version } of registry.groupVersions()) {

@@ -36,7 +36,7 @@ export class EventRecorder {
     this.window = options.aggregationMilliseconds ?? 10 * 60_000;
   }
 
-  /** Records an event about `object`; returns the stored Event. */
+  /** Records an event about `object`. Returns the stored Event. */
   async record(
     object: KubeObject,
     type: EventType,

@@ -1,4 +1,4 @@
-/** Status helpers that admission hooks throw; re-exported by index.ts. */
+/** Status helpers that admission hooks throw. Re-exported by index.ts. */
 
 export { badRequest, conflict, invalid, KubeApiError, notFound } from './status.ts';
 export { forbiddenField, invalidValue, required } from './validation.ts';

@@ -112,7 +112,7 @@ function authorize(info: RequestInfo, user: UserInfo, rbac: RbacAuthorizer): voi
     name: info.name,
     path: info.path,
   };
-  // A list or watch names no object; a watch of one object is a watch with a metadata.name field selector.
+  // A list or watch names no object. A watch of one object is a watch with a metadata.name field selector.
   const decision = rbac.authorize(attributes);
   if (!decision.allowed) throw forbidden(attributes, decision.reason);
 }

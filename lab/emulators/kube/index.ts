@@ -51,13 +51,13 @@ export type {
 } from './types.ts';
 
 export interface KubeOptions {
-  /** Listen address; 127.0.0.1 unless given. */
+  /** Listen address. 127.0.0.1 unless given. */
   host?: string;
-  /** Listen port; 0 picks a free one. */
+  /** Listen port. 0 picks a free one. */
   port?: number;
   /** State is read from here on start and written here on close. */
   dataDir?: string;
-  /** The lab CA; the server creates one (and keeps it in dataDir) when absent. */
+  /** The lab CA. The server creates one (and keeps it in dataDir) when absent. */
   ca?: CertificateAuthority;
   /** Receives one line per start, stop and internal error. */
   log?: (line: string) => void;
@@ -65,9 +65,9 @@ export interface KubeOptions {
   podLogs?: PodLogSource;
   /** Admission hooks run in order on every create, update and delete after the built-in validation. */
   admission?: AdmissionHook[];
-  /** Service ClusterIPs come from this IPv4 CIDR; the `kubernetes` Service gets the first address. */
+  /** Service ClusterIPs come from this IPv4 CIDR. The `kubernetes` Service gets the first address. */
   serviceClusterIpRange?: string;
-  /** Changes kept for watches to resume from; older resourceVersions get 410 Expired. */
+  /** Changes kept for watches to resume from. Older resourceVersions get 410 Expired. */
   watchHistorySize?: number;
   /** Request bodies above this many bytes get 413. */
   maxBodyBytes?: number;
@@ -94,7 +94,7 @@ export interface KubeServer {
     file: string,
     options?: { user?: KubeconfigUser; namespace?: string },
   ): Promise<void>;
-  /** Issues a service account token as TokenRequest does; `minimumSeconds` defaults to 600. */
+  /** Issues a service account token as TokenRequest does. `minimumSeconds` defaults to 600. */
   issueServiceAccountToken(
     namespace: string,
     name: string,
@@ -109,7 +109,7 @@ export interface KubeServer {
   eventRecorder(component: string): EventRecorder;
   /** Drops the watch history, as an etcd compaction does: watches from older resourceVersions get 410. */
   compactWatchHistory(): void;
-  /** Ends every open watch stream, as an API server restart does; clients re-watch. */
+  /** Ends every open watch stream, as an API server restart does. Clients re-watch. */
   closeWatches(): void;
   /** Resolves when the built-in controllers have no queued work. */
   settled(): Promise<void>;

@@ -18,7 +18,7 @@ function patchError(message: string): KubeApiError {
   return new KubeApiError(422, 'Invalid', message);
 }
 
-/** Applies an RFC 6902 JSON patch; a failed `test` or a missing path is 422, as kube-apiserver answers. */
+/** Applies an RFC 6902 JSON patch. A failed `test` or a missing path is 422, as kube-apiserver answers. */
 export function applyJsonPatch(document: unknown, patch: unknown): unknown {
   if (!Array.isArray(patch)) {
     throw new KubeApiError(
@@ -218,7 +218,7 @@ function mergeList(
   return result;
 }
 
-/** Orders a merged list as `$setElementOrder` lists it; items it does not name keep their place at the end. */
+/** Orders a merged list as `$setElementOrder` lists it. Items it does not name keep their place at the end. */
 function orderList(list: Json[], order: Json[], mergeKey: string | undefined): Json[] {
   const keyOf = (item: Json): string =>
     JSON.stringify(mergeKey && isObject(item) ? item[mergeKey] : item);

@@ -2,7 +2,7 @@
  * Decoding of the protobuf bodies kubectl 1.32 sends from its typed clients
  * (`kubectl create namespace|secret|serviceaccount|...`, `auth can-i`,
  * `create token`, `auth whoami`). The envelope is `k8s\0` plus a
- * runtime.Unknown (typeMeta = 1, raw = 2); the raw object is decoded with
+ * runtime.Unknown (typeMeta = 1, raw = 2). The raw object is decoded with
  * the field numbers in protobuf-schema.ts. Answers are always JSON, which
  * kubectl accepts. NOTE: fields missing from the schema are dropped.
  */
@@ -29,7 +29,7 @@ function readVarint(buffer: Buffer, start: number): { value: bigint; next: numbe
   throw badRequest('invalid protobuf body: truncated varint');
 }
 
-/** Splits one message into its fields; repeated fields keep their order. */
+/** Splits one message into its fields. Repeated fields keep their order. */
 function splitFields(buffer: Buffer): Message {
   const fields: Message = new Map();
   let position = 0;

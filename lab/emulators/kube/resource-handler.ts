@@ -202,7 +202,7 @@ function listObject(
   return { kind: `${resource.kind}List`, apiVersion: groupVersionOf(resource), metadata, items };
 }
 
-/** Pages a list with `limit` and `continue`; the token holds the last key sent. */
+/** Pages a list with `limit` and `continue`. The token holds the last key sent. */
 function sendList(
   request: IncomingMessage,
   response: ServerResponse,

@@ -37,7 +37,7 @@ export interface ReviewServices {
   tokens: TokenAuthority;
 }
 
-/** Answers a POST to a review kind; returns the object with `status` filled in. */
+/** Answers a POST to a review kind. Returns the object with `status` filled in. */
 export async function answerReview(
   resource: ResourceType,
   namespace: string,
@@ -209,7 +209,7 @@ export interface TokenRequestInput {
 
 /**
  * Issues a token for a ServiceAccount (the `token` subresource). `minimumSeconds`
- * is 600 on the HTTP path, as kube-apiserver enforces; in-process callers may
+ * is 600 on the HTTP path, as kube-apiserver enforces. In-process callers may
  * pass a lower bound to create short-lived tokens on purpose.
  */
 export async function requestToken(

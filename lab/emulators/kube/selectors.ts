@@ -88,7 +88,7 @@ export interface ObjectLabelSelector {
   matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>;
 }
 
-/** Converts metav1.LabelSelector to requirements; an empty selector matches everything. */
+/** Converts metav1.LabelSelector to requirements. An empty selector matches everything. */
 export function fromObjectSelector(selector: ObjectLabelSelector | undefined): LabelSelector {
   const requirements: LabelRequirement[] = [];
   for (const [key, value] of Object.entries(selector?.matchLabels ?? {})) {

@@ -93,7 +93,7 @@ export class ObjectStore {
     return stored;
   }
 
-  /** Removes an object; the DELETED event carries a fresh resourceVersion. */
+  /** Removes an object. The DELETED event carries a fresh resourceVersion. */
   remove(storageKey: string, namespace: string, name: string): KubeObject | undefined {
     const collection = this.collections.get(storageKey);
     const oldObject = collection?.get(objectKey(namespace, name));
@@ -133,7 +133,7 @@ export class ObjectStore {
     return () => this.listeners.delete(listener);
   }
 
-  /** Forgets the whole change history, as an etcd compaction does; older watches get 410. */
+  /** Forgets the whole change history, as an etcd compaction does. Older watches get 410. */
   compact(): void {
     this.history.length = 0;
     this.compactedThrough = this.revision;

@@ -476,7 +476,7 @@ function rowObject(object: KubeObject, include: IncludeObject): unknown {
   return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: object.metadata };
 }
 
-/** Converts objects to a Table; `includeObject` defaults to Metadata, as kube-apiserver's does. */
+/** Converts objects to a Table. `includeObject` defaults to Metadata, as kube-apiserver's does. */
 export function toTable(
   resource: ResourceType,
   objects: KubeObject[],

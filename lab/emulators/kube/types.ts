@@ -126,7 +126,7 @@ export interface UserInfo {
 export interface RequestAttributes {
   user: UserInfo;
   verb: string;
-  /** Resource requests carry the group, resource and namespace; path requests carry `path`. */
+  /** Resource requests carry the group, resource and namespace. Path requests carry `path`. */
   resourceRequest: boolean;
   group: string;
   version?: string;
@@ -143,9 +143,9 @@ export interface AdmissionRequest {
   operation: AdmissionOperation;
   resource: ResourceType;
   subresource: string;
-  /** The object after defaults and the change; undefined on DELETE. */
+  /** The object after defaults and the change. Undefined on DELETE. */
   object: KubeObject | undefined;
-  /** The stored object before the change; undefined on CREATE. */
+  /** The stored object before the change. Undefined on CREATE. */
   oldObject: KubeObject | undefined;
   user: UserInfo;
 }
@@ -165,7 +165,7 @@ export interface PodLogOptions {
   signal: AbortSignal;
 }
 
-/** Supplies a container's log; returns undefined when the container has no log yet. */
+/** Supplies a container's log. Returns undefined when the container has no log yet. */
 export type PodLogSource = (
   namespace: string,
   pod: string,

@@ -27,7 +27,7 @@ const DNS1035_MESSAGE =
 
 export type NameRule = 'subdomain' | 'label' | 'dns1035' | 'path';
 
-/** The name rule of each kind; kinds not listed use DNS-1123 subdomains. */
+/** The name rule of each kind. Kinds not listed use DNS-1123 subdomains. */
 const NAME_RULES: Record<string, NameRule> = {
   Namespace: 'label',
   Service: 'dns1035',

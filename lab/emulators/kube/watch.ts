@@ -22,7 +22,7 @@ export interface WatchRequest {
   namespace: string;
   labelSelector: LabelSelector;
   fieldSelector: FieldRequirement[];
-  /** The resourceVersion query parameter; undefined or `0` starts with the current state. */
+  /** The resourceVersion query parameter. Undefined or `0` starts with the current state. */
   resourceVersion: string | undefined;
   timeoutSeconds: number;
   allowBookmarks: boolean;
@@ -144,7 +144,7 @@ export class WatchHub {
     return { kind: watch.resource.kind, apiVersion, metadata };
   }
 
-  /** Ends every open watch; clients see the stream close and re-watch. */
+  /** Ends every open watch. Clients see the stream close and re-watch. */
   closeAll(): void {
     for (const response of this.open) response.end();
     this.open.clear();
