@@ -26,7 +26,7 @@ export { checkReportLinks } from './links.ts';
 export { readRunRecord, resolveRunDir } from './run-folder.ts';
 
 export interface ReportOptions {
-  /** Project root holding `runbooks/` and `adrs/`; links may not leave it. */
+  /** Project root containing `runbooks/` and `adrs/`. Links may not leave it. */
   root: string;
   /**
    * The run's redactor. Every rendered text passes through it, and the leak

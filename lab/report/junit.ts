@@ -3,7 +3,7 @@
  * the JUnit XML dialect that Jenkins, GitLab and GitHub test reporters read
  * (the `testsuites`/`testsuite`/`testcase` elements of Ant's JUnit task).
  * A failed required check is a `<failure>` whose message ends with its
- * runbook link; a failed check that is not required counts toward the score
+ * runbook link. A failed check that is not required counts toward the score
  * only, so it passes here with a note in `<system-out>`.
  */
 import type { CheckResult, RunRecord, ScenarioRecord } from '../run/record.ts';

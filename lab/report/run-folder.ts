@@ -14,7 +14,7 @@ const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /**
  * Resolves `reference` to a run folder: `latest`, a run id under
- * `<root>/reports/`, or a path to a folder holding run.json.
+ * `<root>/reports/`, or a path to a folder containing run.json.
  */
 export async function resolveRunDir(root: string, reference: string): Promise<string> {
   const reportsDir = path.join(root, 'reports');

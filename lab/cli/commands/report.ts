@@ -20,11 +20,12 @@ export const register: RegisterCommand = (program, context) => {
     .argument('[run]', 'run id under reports/, "latest", or a path to a run folder', 'latest')
     .option(
       '--root <dir>',
-      'project root holding reports/, runbooks/ and adrs/ (default: the lab folder)',
+      'project root containing reports/, runbooks/ and adrs/ (default: the lab folder)',
     )
     .addHelpText(
       'after',
-      '\nExits 0 when the report rendered and every runbook and ADR link resolves, 1 when a link is broken.\n' +
+      '\nExits 0 when the report rendered and every runbook and ADR link resolves, 1 when a link is broken,\n' +
+        '2 when the run is not found or its run.json is invalid.\n' +
         "The run's own verdict is printed, not turned into the exit code.\n",
     )
     .action(async (reference: string, options: ReportCommandOptions) => {
