@@ -21,6 +21,9 @@ import type {
 export const SYSTEM_DEFAULT_TTL = 768 * 3600;
 export const SYSTEM_MAX_TTL = 768 * 3600;
 
+/** Wait before the sweep retries a failed lease revocation, so an unreachable database logs once per 10 s, not every sweep. */
+const REVOKE_RETRY_MS = 10_000;
+
 export type LeaseRevoker = (lease: LeaseRevocation) => Promise<void>;
 export type PeriodicTask = () => Promise<void>;
 
@@ -159,9 +162,12 @@ export class VaultCore {
     try {
       await revoker?.(lease.revocation);
     } catch (error) {
+      lease.retryAfter = this.now() + REVOKE_RETRY_MS;
+      this.save();
       this.log.error('expiration', 'failed to revoke lease', {
         lease_id: id,
         error: errorText(error),
+        retry_in: `${REVOKE_RETRY_MS / 1000}s`,
       });
       throw error;
     }
@@ -184,6 +190,7 @@ export class VaultCore {
     }
     for (const lease of Object.values(this.state.leases)) {
       if (lease.expireTime > now || this.state.leases[lease.id] === undefined) continue;
+      if (lease.retryAfter !== undefined && lease.retryAfter > now) continue;
       try {
         await this.revokeLease(lease.id);
       } catch {

@@ -76,6 +76,8 @@ export interface LeaseEntry {
   /** Seconds: the role's max TTL, capping renewals. */
   maxTtl: number;
   revocation: LeaseRevocation;
+  /** After a failed revocation, the sweep retries no earlier than this (ms since the epoch). */
+  retryAfter?: number;
 }
 
 export interface AuditDeviceEntry {

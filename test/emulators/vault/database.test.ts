@@ -60,7 +60,14 @@ beforeAll(async () => {
       connection_url: connectionUrl(),
       username: 'vault_admin',
       password: ADMIN_PASSWORD,
-      allowed_roles: ['app', 'app-dynamic', 'app-missing', 'app-rotating', 'app-leaky'],
+      allowed_roles: [
+        'app',
+        'app-dynamic',
+        'app-missing',
+        'app-rotating',
+        'app-leaky',
+        'app-stuck',
+      ],
     },
   });
   expect(configured.status).toBe(204);
@@ -176,6 +183,33 @@ describe('dynamic credentials', () => {
     expect(result.body.errors[0]).toContain('failed to execute query');
     expect(result.body.errors[0]).toContain('[redacted]');
     expect(result.body.errors[0]).not.toMatch(/A1a-[A-Za-z0-9]{16}/);
+  });
+
+  it('retries a failed revocation every 10 s', async () => {
+    await vault.client.call('POST', 'database/roles/app-stuck', {
+      body: {
+        db_name: 'postgres',
+        creation_statements: `CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}';`,
+        revocation_statements: 'DROP ROLE no_such_role_for_revocation;',
+        default_ttl: 60,
+      },
+    });
+    const creds = await vault.client.call('GET', 'database/creds/app-stuck');
+    const failures = () =>
+      vault.logs.filter(
+        (line) => line.includes('failed to revoke lease') && line.includes(creds.body.lease_id),
+      ).length;
+    vault.clock.advance(61);
+    await vault.server.sweep();
+    await vault.server.sweep();
+    expect(failures()).toBe(1);
+    vault.clock.advance(11);
+    await vault.server.sweep();
+    expect(failures()).toBe(2);
+    const lookup = await vault.client.call('PUT', 'sys/leases/lookup', {
+      body: { lease_id: creds.body.lease_id },
+    });
+    expect(lookup.status).toBe(200);
   });
 
   it('rejects an unknown role', async () => {
