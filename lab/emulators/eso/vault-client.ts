@@ -206,14 +206,30 @@ function translateNetworkError(error: unknown, method: string, url: URL): Error 
   const goMethod = method.charAt(0) + method.slice(1).toLowerCase();
   const errno = error as NodeJS.ErrnoException;
   const port = url.port || (url.protocol === 'https:' ? '443' : '80');
-  const target = `${url.hostname}:${port}`;
-  const detail =
-    errno.code === 'ECONNREFUSED'
-      ? `dial tcp ${target}: connect: connection refused`
-      : errno.code === 'ENOTFOUND'
-        ? `dial tcp: lookup ${url.hostname}: no such host`
-        : errno.code === 'ECONNRESET'
-          ? 'read: connection reset by peer'
-          : (errno.message ?? String(error));
+  const detail = goNetworkDetail(errno, url, `${url.hostname}:${port}`);
   return new Error(`${goMethod} "${url.toString()}": ${detail}`, { cause: error });
+}
+
+/** Node's certificate verification codes that Go reports as an unknown authority. */
+const UNKNOWN_AUTHORITY_CODES = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT',
+]);
+
+/** Returns the text after `Get "URL": ` that Go's net/http and crypto/tls print for a socket error. */
+function goNetworkDetail(errno: NodeJS.ErrnoException, url: URL, target: string): string {
+  const code = errno.code ?? '';
+  if (code === 'ECONNREFUSED') return `dial tcp ${target}: connect: connection refused`;
+  if (code === 'ENOTFOUND') return `dial tcp: lookup ${url.hostname}: no such host`;
+  if (code === 'ECONNRESET') return 'read: connection reset by peer';
+  if (UNKNOWN_AUTHORITY_CODES.has(code)) {
+    return 'tls: failed to verify certificate: x509: certificate signed by unknown authority';
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return `tls: failed to verify certificate: x509: certificate is not valid for ${url.hostname}`;
+  }
+  return errno.message ?? String(errno);
 }

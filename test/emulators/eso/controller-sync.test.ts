@@ -501,6 +501,57 @@ describe('ESO controller sync', () => {
     );
   });
 
+  it('trusts a CA from caProvider', async () => {
+    const caPem = Buffer.from(platform.caBundle, 'base64').toString('utf8');
+    const store = tokenStore('ca-provider', NS, platform.vaultServiceUrl, '');
+    const vault = store.spec.provider.vault as Record<string, unknown>;
+    delete vault.caBundle;
+    vault.caProvider = { type: 'ConfigMap', name: 'vault-ca', key: 'ca.crt' };
+    await platform.apply([
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'vault-ca', namespace: NS },
+        data: { 'ca.crt': caPem },
+      },
+      store,
+    ]);
+    const validated = await waitFor(
+      () => getObject(platform, 'secretstore', NS, 'ca-provider'),
+      (object) => ready(object)?.status === 'True',
+    );
+    expect(ready(validated)?.reason).toBe('Valid');
+  });
+
+  it('reports an unknown CA like Go', async () => {
+    const store = tokenStore('no-ca', NS, platform.vaultServiceUrl, '');
+    delete (store.spec.provider.vault as Record<string, unknown>).caBundle;
+    await platform.apply([store]);
+    const events = await waitFor(
+      () => eventsFor(platform, NS, 'no-ca'),
+      (list) => list.some((event) => event.reason === 'InvalidProviderConfig'),
+    );
+    expect(events.find((event) => event.reason === 'InvalidProviderConfig')?.message).toBe(
+      `invalid vault credentials: Get "${platform.vaultServiceUrl}/v1/auth/token/lookup-self": tls: failed to verify certificate: x509: certificate signed by unknown authority`,
+    );
+  });
+
+  it('rejects an empty auth block', async () => {
+    const store = tokenStore('no-auth', NS, platform.vaultServiceUrl, platform.caBundle);
+    // The CRD requires auth, so an empty auth block is the way to name no method.
+    (store.spec.provider.vault as Record<string, unknown>).auth = {};
+    await platform.apply([store]);
+    const events = await waitFor(
+      () => eventsFor(platform, NS, 'no-auth'),
+      (list) => list.some((event) => event.reason === 'InvalidProviderConfig'),
+    );
+    expect(events.find((event) => event.reason === 'InvalidProviderConfig')?.message).toBe(
+      'cannot initialize Vault client: no valid auth method specified',
+    );
+    const object = await getObject(platform, 'secretstore', NS, 'no-auth');
+    expect(ready(object)?.message).toBe('unable to create client');
+  });
+
   it('generates a password', async () => {
     await platform.apply([
       {
