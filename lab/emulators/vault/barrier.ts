@@ -86,12 +86,12 @@ export class Barrier {
     if (!this.shares.some((known) => known.equals(share))) this.shares.push(share);
     if (this.shares.length < config.secretThreshold) return undefined;
 
-    const given = this.shares;
+    const collected = this.shares;
     this.shares = [];
     const key =
       config.secretShares === 1
-        ? given[0]
-        : Buffer.from(await combine(given.map((s) => new Uint8Array(s))));
+        ? collected[0]
+        : Buffer.from(await combine(collected.map((s) => new Uint8Array(s))));
     if (key === undefined || key.length !== 32)
       throw badRequest('invalid key: unseal key has the wrong length');
     const state = this.decrypt(key);
