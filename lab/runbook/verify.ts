@@ -7,7 +7,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { BasecampKind } from '../basecamp/types.ts';
+import type { Basecamp, BasecampKind } from '../basecamp/types.ts';
 import { ExitCode, InvalidInputError } from '../core/errors.ts';
 import type { RunRecord, ScenarioRecord } from '../run/record.ts';
 import type { RunbookUnderTest } from '../run/runbook-stage.ts';
@@ -29,6 +29,12 @@ export interface VerifyRunbooksOptions {
   /** Extra path for the JUnit file; one is always written into the run folder. */
   junit?: string;
   keep: boolean;
+  /** A running basecamp to use instead of acquiring one (tests). */
+  basecamp?: Basecamp;
+  /** Where run folders go; default `<root>/reports`. */
+  reportsDir?: string;
+  /** Install SIGINT and SIGTERM handlers (default true). */
+  handleSignals?: boolean;
   json: boolean;
   argv: string[];
   stdout: NodeJS.WritableStream;
@@ -79,6 +85,9 @@ export async function verifyRunbooks(options: VerifyRunbooksOptions): Promise<nu
     color: options.color,
     interactive: options.interactive,
     runbooks: new Map(targets.map((target) => [target.scenario, target.runbook])),
+    ...(options.basecamp ? { basecamp: options.basecamp } : {}),
+    ...(options.reportsDir ? { reportsDir: options.reportsDir } : {}),
+    ...(options.handleSignals === undefined ? {} : { handleSignals: options.handleSignals }),
   });
 
   if (result.record && result.runDir) {
