@@ -224,6 +224,7 @@ function enableDevice(core: VaultCore, request: VaultRequest, path: string): und
   const options = stringMapField(request.body, 'options') ?? {};
   const filePath = options.file_path ?? options.path ?? '';
   if (filePath === '') throw badRequest('file_path is required');
+
   const normalized: Record<string, string> = {
     ...options,
     file_path: filePath,
@@ -239,6 +240,7 @@ function enableDevice(core: VaultCore, request: VaultRequest, path: string): und
       );
     }
   }
+
   core.state.audit[path] = {
     path,
     type: 'file',

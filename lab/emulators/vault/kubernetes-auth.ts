@@ -95,6 +95,7 @@ function config(
   }
   if (request.operation !== 'create' && request.operation !== 'update')
     throw unsupportedOperation();
+
   const host = stringField(request.body, 'kubernetes_host');
   if (host === '') throw badRequest('no host provided');
   let parsed: URL;
@@ -110,6 +111,7 @@ function config(
       `invalid kubernetes_host ${JSON.stringify(host)}: the scheme must be https or http`,
     );
   }
+
   const caCert = stringField(request.body, 'kubernetes_ca_cert');
   if (caCert !== '' && !caCert.includes('-----BEGIN CERTIFICATE-----')) {
     throw badRequest('kubernetes_ca_cert must be a PEM-encoded certificate');

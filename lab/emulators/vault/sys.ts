@@ -210,6 +210,7 @@ function policies(
       return { data: { keys: names.filter((n) => n !== 'root' || legacy) } };
     return { data: { policies: names, keys: names } };
   }
+
   if (request.operation === 'read') {
     const text = policyName === 'root' ? '' : core.state.policies[policyName];
     if (text === undefined) throw notFound();
@@ -226,6 +227,7 @@ function policies(
   }
   if (request.operation !== 'create' && request.operation !== 'update')
     throw unsupportedOperation();
+
   if (policyName === 'root') throw badRequest('cannot update "root" policy');
   const text = stringField(
     request.body,
