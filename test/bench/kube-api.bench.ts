@@ -1,9 +1,9 @@
 /**
- * The embedded Kubernetes API server over HTTPS on loopback: GET latency at
- * 16 concurrent clients, LIST of 5,000 Secrets (JSON and Table), and 100
- * concurrent watches receiving 1,000 updates (every event counted, delivery
- * latency from the write's return to the watch line's arrival). Client and
- * server share one Node process. Run alone with
+ * Measures the embedded Kubernetes API server over HTTPS on loopback: GET
+ * latency at 16 concurrent clients, and LIST of 5,000 Secrets as JSON and as
+ * a Table. It also counts the events of 100 concurrent watches receiving
+ * 1,000 updates, with the latency from each write's return to the watch
+ * line's arrival. Client and server share one Node process. Run alone with
  * `npx tsx test/bench/kube-api.bench.ts`.
  */
 import * as hdr from 'hdr-histogram-js';

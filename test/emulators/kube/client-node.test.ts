@@ -175,7 +175,7 @@ describe('client-node patches', () => {
 });
 
 describe('client-node RBAC', () => {
-  it('gets 403 Forbidden with the kube-apiserver message for a service account without a binding', async () => {
+  it('forbids an unbound service account', async () => {
     await core.createNamespacedServiceAccount({
       namespace: 'cn',
       body: { metadata: { name: 'reader' } },

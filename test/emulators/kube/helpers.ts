@@ -67,7 +67,8 @@ export function kubectl(
         timeout: 30_000,
       },
       (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        let code = 0;
+        if (error) code = typeof error.code === 'number' ? error.code : 1;
         resolve({ code, stdout: String(stdout), stderr: String(stderr) });
       },
     );
