@@ -128,6 +128,7 @@ async function pointAt(
 async function ensureSecondRole(context: RotationContext, params: Params): Promise<void> {
   const { clients, redactor } = context;
   const second = params.roles[1];
+  await allowRole(context, params, second);
   const existing = await clients.vault.read(`${params.mount}/static-roles/${second}`);
   if (!existing) {
     const first = await readCredential(
@@ -152,4 +153,19 @@ async function ensureSecondRole(context: RotationContext, params: Params): Promi
   if (!policy.includes(`"${params.mount}/static-creds/${second}"`)) {
     await clients.vault.write(policyPath, { policy: `${policy.trimEnd()}\n\n${rule}` });
   }
+}
+
+/**
+ * Adds `role` to the connection's `allowed_roles` unless they already allow
+ * it. Vault keeps the fields an update to `config/<name>` leaves out, the
+ * password included, so only the list is sent.
+ */
+async function allowRole(context: RotationContext, params: Params, role: string): Promise<void> {
+  const configPath = `${params.mount}/config/${params.connection}`;
+  const config = await context.clients.vault.read(configPath);
+  const allowed = Array.isArray(config?.allowed_roles)
+    ? (config.allowed_roles as unknown[]).map(String)
+    : [];
+  if (allowed.includes('*') || allowed.includes(role)) return;
+  await context.clients.vault.write(configPath, { allowed_roles: [...allowed, role] });
 }

@@ -57,6 +57,8 @@ export async function startFakePlatform(
 ): Promise<FakePlatform> {
   const admin = new pg.Pool({ connectionString: postgres.connectionString('app'), max: 2 });
   const roles = new Map<string, StaticRole>();
+  // As on the embedded basecamp, the connection allows only the platform's roles at first.
+  let allowedRoles = ['app', 'app-dynamic'];
   const policies = new Map<string, string>([
     ['basecamp-read', 'path "database/static-creds/app" {\n  capabilities = ["read"]\n}\n'],
   ]);
@@ -296,12 +298,20 @@ export async function startFakePlatform(
         const role = roles.get(staticRole[1]!);
         return role ? [200, { data: { username: role.username } }] : [404, { errors: [] }];
       }
+      if (!allowedRoles.includes(staticRole[1]!)) {
+        return [500, { errors: [`"${staticRole[1]}" is not an allowed role`] }];
+      }
       const role = {
         username: String((JSON.parse(body) as { username: string }).username),
         password: '',
       };
       await rotate(role);
       roles.set(staticRole[1]!, role);
+      return [204, ''];
+    }
+    if (path === 'database/config/postgres') {
+      if (request.method === 'GET') return [200, { data: { allowed_roles: allowedRoles } }];
+      allowedRoles = (JSON.parse(body) as { allowed_roles: string[] }).allowed_roles;
       return [204, ''];
     }
     const policy = /^sys\/policies\/acl\/(.+)$/.exec(path);
