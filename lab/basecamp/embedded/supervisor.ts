@@ -14,7 +14,7 @@ import { KubeProxy } from '../../emulators/kubelet/kube-proxy.ts';
 import { Kubelet } from '../../emulators/kubelet/kubelet.ts';
 import { readPodLog } from '../../emulators/kubelet/pod-logs.ts';
 import { WorkloadControllers } from '../../emulators/kubelet/workload-controllers.ts';
-import { PodNetwork } from '../../emulators/network/index.ts';
+import { type ConnectionLogEntry, PodNetwork } from '../../emulators/network/index.ts';
 import { createCertificateAuthority } from '../../emulators/shared/pki.ts';
 import { loadEsoCrds, loadManifests, type ManifestFile } from '../manifests.ts';
 import type { BasecampEndpoints } from '../types.ts';
@@ -81,7 +81,7 @@ async function startComponents(options: SupervisorOptions, onStop: OnStop): Prom
   const log = options.log;
   await mkdir(paths.pods, { recursive: true });
 
-  const network = await PodNetwork.start({ stateDir: options.stateDir, log });
+  const network = await PodNetwork.start({ stateDir: options.stateDir, log, onConnection: connectionLogger(log) });
   onStop('pod network', () => network.close());
   log(`pod network ${network.subnet.cidr}, node ${network.nodeIp}`);
 
@@ -144,6 +144,19 @@ async function startComponents(options: SupervisorOptions, onStop: OnStop): Prom
   };
   await waitUntilReady(client, endpoints, options.readyTimeoutMs ?? 120_000, log);
   return endpoints;
+}
+
+/** Logs dropped and rejected Service connections, once per Service, source and reason per minute. */
+function connectionLogger(log: (line: string) => void): (entry: ConnectionLogEntry) => void {
+  const lastLogged = new Map<string, number>();
+  return (entry) => {
+    if (entry.decision.action === 'forward') return;
+    const key = `${entry.service}|${entry.source}|${entry.decision.reason}`;
+    const now = Date.now();
+    if (now - (lastLogged.get(key) ?? 0) < 60_000) return;
+    lastLogged.set(key, now);
+    log(`network: ${entry.decision.action} connection from ${entry.source} to ${entry.service}: ${entry.decision.reason}`);
+  };
 }
 
 /** Starts the control loop of the node: workload controllers, kubelet and kube-proxy. */
