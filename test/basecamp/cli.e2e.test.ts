@@ -20,7 +20,8 @@ interface CliResult {
 function lab(...args: string[]): Promise<CliResult> {
   return new Promise((done) => {
     execFile(process.execPath, [LAB, ...args], { env: { ...process.env, NO_COLOR: '1' }, timeout: 240_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      let code = 0;
+      if (error) code = typeof error.code === 'number' ? error.code : 1;
       done({ code, stdout, stderr });
     });
   });

@@ -70,7 +70,7 @@ export const benchmark: Benchmark = {
   },
 };
 
-/** The pool generation each replica reports, from a few requests (the NodePort alternates between pods per connection). */
+/** Collects the pool generation of each replica from a few requests; the NodePort alternates between pods per connection. */
 async function generations(serviceUrl: string): Promise<Map<string, number>> {
   const found = new Map<string, number>();
   for (let i = 0; i < 6; i++) {

@@ -91,7 +91,7 @@ export class KubeProxy {
   }
 }
 
-/** One subset with ready and not-ready addresses and the Service's ports resolved to container ports. */
+/** Builds one subset with the ready and not-ready addresses and the Service's ports resolved to container ports. */
 function endpointSubsets(service: V1Service, pods: V1Pod[]): V1EndpointSubset[] {
   if (pods.length === 0) return [];
   const address = (pod: V1Pod) => ({ ip: pod.status?.podIP as string, nodeName: pod.spec?.nodeName, targetRef: { kind: 'Pod', name: pod.metadata?.name, namespace: pod.metadata?.namespace, uid: pod.metadata?.uid } });
