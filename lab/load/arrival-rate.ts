@@ -1,9 +1,9 @@
 /**
  * The open-model arrival schedule: when the n-th request is due, in
- * milliseconds from the start. A constant rate puts arrival n at n / rate; a
- * ramping rate changes linearly within each stage, as k6's
- * ramping-arrival-rate executor does (grafana/k6 lib/executor/ramping_arrival_rate.go),
- * so the arrival count is the integral of the rate and each arrival time
+ * milliseconds from the start. A constant rate puts arrival n at n / rate.
+ * A ramping rate changes linearly within each stage, as k6's
+ * ramping-arrival-rate executor does (grafana/k6 lib/executor/ramping_arrival_rate.go).
+ * The arrival count is the integral of the rate, and each arrival time
  * solves that integral for n. k6 starts its count at 1, so its first
  * iteration waits 1 / rate; here arrival 0 goes out at once.
  */

@@ -1,6 +1,6 @@
 /**
  * The built-in open-model HTTP load engine. Arrivals follow the profile's
- * schedule whatever the server does, and each latency is measured from the
+ * schedule whatever the server does. Each latency is measured from the
  * arrival's scheduled send time, so a stalled server shows as latency and
  * is not hidden by a client that waits before sending again (coordinated
  * omission). An arrival that finds `maxInFlight` requests outstanding is
@@ -18,7 +18,7 @@ import { LoadRecorder } from './recorder.ts';
 /** How far ahead of a due arrival the scheduler wakes; setTimeout fires up to ~1 ms late. */
 const WAKE_EARLY_MS = 1;
 
-/** Longest pause of the scheduler while every in-flight slot is busy; drops are counted at least this often. */
+/** Maximum pause of the scheduler while every in-flight slot is busy. Drops are counted at least this often. */
 const SLOT_WAIT_MS = 5;
 
 interface InFlight {
@@ -149,9 +149,14 @@ class BuiltinLoadRun implements LoadRun {
       this.#timer = setTimeout(() => this.#tick(), SLOT_WAIT_MS);
       return;
     }
-    const wait = this.#schedule.timeOf(this.#next) - this.elapsedMs() - WAKE_EARLY_MS;
+    // setImmediate only when behind schedule: spinning on it until an arrival
+    // is due would burn a core at rates near 1,000/s. A timer may fire up to
+    // a millisecond late, which the latency from the scheduled time includes.
+    const wait = this.#schedule.timeOf(this.#next) - this.elapsedMs();
     this.#timer =
-      wait <= 0 ? setImmediate(() => this.#tick()) : setTimeout(() => this.#tick(), wait);
+      wait <= 0
+        ? setImmediate(() => this.#tick())
+        : setTimeout(() => this.#tick(), Math.max(1, wait - WAKE_EARLY_MS));
   }
 
   /** Resumes the scheduler as soon as a slot frees up, when it was waiting for one. */
