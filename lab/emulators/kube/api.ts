@@ -462,6 +462,13 @@ export class KubeApi {
       throw badRequest(`metadata must be an object, received ${JSON.stringify(object.metadata)}`);
     }
     object.metadata ??= {};
+    // Go omits empty maps and lists of ObjectMeta (omitempty), so `annotations: {}` is not stored.
+    for (const field of ['labels', 'annotations', 'finalizers', 'ownerReferences'] as const) {
+      const value = object.metadata[field];
+      if (value !== undefined && value !== null && Object.keys(value).length === 0)
+        delete object.metadata[field];
+      if (value === null) delete object.metadata[field];
+    }
     if (resource.namespaced) {
       if (object.metadata.namespace && object.metadata.namespace !== namespace) {
         throw badRequest(
