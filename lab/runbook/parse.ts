@@ -108,7 +108,8 @@ function parseFence(
 
   const attributes = new Map<string, string>();
   for (const match of block[1]!.matchAll(ATTRIBUTE)) {
-    const value = match[2] !== undefined ? match[2].replace(/\\(.)/g, '$1') : match[3]!;
+    // Inside quotes only \" is an escape; every other backslash belongs to the pattern (\S, \d).
+    const value = match[2] !== undefined ? match[2].replaceAll('\\"', '"') : match[3]!;
     attributes.set(match[1]!, value);
   }
   for (const name of attributes.keys()) {

@@ -82,6 +82,11 @@ describe('parseRunbook', () => {
     ]);
   });
 
+  it('keeps backslashes of a pattern and unescapes quotes', () => {
+    const parsed = parseRunbook('# T\n\n## S\n\n```sh {lab=diagnose expect="^\\S+ \\"x\\": \\d$"}\nx\n```\n', 'f.md');
+    expect(parsed.sections[0]!.steps[0]!.expect).toBe('^\\S+ "x": \\d$');
+  });
+
   it('reports an invalid pattern and duration', () => {
     const broken = parseRunbook('# T\n\n## S\n\n```sh {lab=fix expect="(" retry=soon}\nx\n```\n', 'f.md');
     expect(broken.problems.map((p) => p.message)).toEqual([
