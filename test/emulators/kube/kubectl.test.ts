@@ -131,6 +131,9 @@ describe('kubectl apply', () => {
     expect(configured.stdout.trim()).toBe('deployment.apps/app configured');
     const unchanged = await kubectl(fixture, ['apply', '-f', file]);
     expect(unchanged.stdout.trim()).toBe('deployment.apps/app unchanged');
+    const diff = await kubectl(fixture, ['diff', '-f', file]);
+    expect(diff.stdout).toBe('');
+    expect(diff.code).toBe(0);
     const env = await kubectl(fixture, [
       'get',
       'deploy',
