@@ -35,7 +35,8 @@ export const register: RegisterCommand = (program, context) => {
 
       if (options.foreground) {
         await runForeground({ stateDir, readyTimeoutMs: timeoutMs, volumeSyncDelayMs, esoVaultTimeoutMs });
-        return;
+        // Every component is stopped; idle keep-alive sockets of the API clients must not keep the daemon alive.
+        process.exit(0);
       }
       const started = performance.now();
       context.stdout.write(`starting the embedded basecamp in ${stateDir} ...\n`);
