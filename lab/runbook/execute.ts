@@ -20,7 +20,7 @@ export interface StepOutcome {
   output: string;
   attempts: number;
   durationMs: number;
-  /** Why it failed or was skipped, in one sentence. */
+  /** The reason it failed or was skipped, in one sentence. */
   reason?: string;
 }
 

@@ -1,9 +1,9 @@
 /**
- * `lab verify-runbooks`: lint the runbooks and ADRs, then, for each runbook
- * section tied to a scenario, run that scenario with the section in charge:
- * after the symptoms its diagnose steps must pass, its fix steps are the
- * remediation, and after recovery its verify steps must pass. Any drift
- * fails the run (exit 1) with the step's file and line.
+ * `lab verify-runbooks`: lints the runbooks and ADRs, then runs the scenario
+ * of each runbook section with the section in charge. After the symptoms its
+ * diagnose steps must pass, its fix steps are the remediation, and after
+ * recovery its verify steps must pass. Any drift fails the run (exit 1) and
+ * names the step's file and line.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -31,7 +31,7 @@ export interface VerifyRunbooksOptions {
   keep: boolean;
   /** A running basecamp to use instead of acquiring one (tests). */
   basecamp?: Basecamp;
-  /** Where run folders go; default `<root>/reports`. */
+  /** Folder of the run folders; default `<root>/reports`. */
   reportsDir?: string;
   /** Install SIGINT and SIGTERM handlers (default true). */
   handleSignals?: boolean;
@@ -107,7 +107,7 @@ async function runbookFiles(options: VerifyRunbooksOptions): Promise<string[]> {
   return options.files.map((file) => path.relative(options.root, path.resolve(options.root, file)));
 }
 
-/** The sections tied to scenarios, with the first scenario each names (or every one). */
+/** Pairs each section tied to scenarios with its first scenario (or with every one). */
 export function sectionTargets(runbooks: Runbook[], allVariants: boolean): SectionTarget[] {
   return runbooks.flatMap((runbook) =>
     runbook.sections.flatMap((section) =>
@@ -132,13 +132,15 @@ async function scenarioFilesByName(root: string, targets: SectionTarget[]): Prom
   return files;
 }
 
-/** One line per section: verified or drifted, with the failed step. */
+/** Formats one line per section (verified, drifted or not run) and the failed check under a drift. */
 export function formatSectionResults(targets: SectionTarget[], record: RunRecord): string {
   const lines = ['', 'runbook sections:'];
   for (const target of targets) {
     const scenario = record.scenarios.find((candidate) => candidate.name === target.scenario);
     const failed = scenario ? failedCheck(scenario) : undefined;
-    const verdict = !scenario ? 'NOT RUN' : failed ? 'DRIFT' : 'OK';
+    let verdict = 'OK';
+    if (!scenario) verdict = 'NOT RUN';
+    else if (failed) verdict = 'DRIFT';
     lines.push(`  ${verdict.padEnd(7)} ${target.runbook.link} (scenario ${target.scenario})`);
     if (failed) lines.push(`          ${failed.title}: ${failed.message}`);
   }
