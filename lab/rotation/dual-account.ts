@@ -137,10 +137,14 @@ async function ensureSecondRole(context: RotationContext, params: Params): Promi
       `${params.mount}/static-creds/${params.roles[0]}`,
     );
     const user = params.secondUser;
+    // PostgreSQL 16 and later let a CREATEROLE user such as Vault's alter only
+    // roles it holds with ADMIN OPTION, so Vault's connection user gets that.
+    const admin = await connectionUser(context, params);
     await runAsSuperuser(
       clients,
       `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${user}') THEN CREATE ROLE "${user}" LOGIN IN ROLE "${first.username}"; END IF; END $$`,
     );
+    if (admin) await runAsSuperuser(clients, `GRANT "${user}" TO "${admin}" WITH ADMIN OPTION`);
     await clients.vault.write(`${params.mount}/static-roles/${second}`, {
       db_name: params.connection,
       username: user,
@@ -168,4 +172,16 @@ async function allowRole(context: RotationContext, params: Params, role: string)
     : [];
   if (allowed.includes('*') || allowed.includes(role)) return;
   await context.clients.vault.write(configPath, { allowed_roles: [...allowed, role] });
+}
+
+/** Returns the PostgreSQL user of Vault's connection, from `config/<name>`, when Vault reports it. */
+async function connectionUser(
+  context: RotationContext,
+  params: Params,
+): Promise<string | undefined> {
+  const config = await context.clients.vault.read(`${params.mount}/config/${params.connection}`);
+  const username = (config?.connection_details as { username?: unknown } | undefined)?.username;
+  return typeof username === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(username)
+    ? username
+    : undefined;
 }
