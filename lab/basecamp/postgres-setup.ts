@@ -29,6 +29,7 @@ export async function setUpPostgres(superuserUrl: string): Promise<PostgresSetup
     await ensureRole(client, VAULT_ADMIN_USER, vaultAdminPassword);
     await client.query(`ALTER ROLE ${VAULT_ADMIN_USER} WITH LOGIN CREATEROLE PASSWORD ${client.escapeLiteral(vaultAdminPassword)}`);
     await client.query(`GRANT ${APP_USER} TO ${VAULT_ADMIN_USER} WITH ADMIN OPTION`);
+    await grantCreatedRolesToCreator(client);
     await client.query(
       `CREATE TABLE IF NOT EXISTS items (id integer PRIMARY KEY, name text NOT NULL)`,
     );
@@ -45,6 +46,20 @@ export async function setUpPostgres(superuserUrl: string): Promise<PostgresSetup
     await client.end();
   }
   return { vaultAdminPassword };
+}
+
+/**
+ * From PostgreSQL 16 a role's creator holds it only with ADMIN OPTION, which
+ * is not enough for Vault's default revocation (`REASSIGN OWNED BY` needs the
+ * privileges of the dropped role: "permission denied to reassign objects").
+ * `createrole_self_grant` makes PostgreSQL grant each role vault_admin
+ * creates back to it with SET and INHERIT, as older versions did implicitly.
+ * See the CREATE ROLE and createrole_self_grant pages of the PostgreSQL 16 docs.
+ */
+async function grantCreatedRolesToCreator(client: pg.Client): Promise<void> {
+  const version = await client.query<{ server_version_num: string }>('SHOW server_version_num');
+  if (Number(version.rows[0]?.server_version_num ?? 0) < 160000) return;
+  await client.query(`ALTER ROLE ${VAULT_ADMIN_USER} SET createrole_self_grant = 'set, inherit'`);
 }
 
 async function ensureRole(client: pg.Client, name: string, password: string): Promise<void> {
