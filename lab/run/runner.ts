@@ -12,6 +12,7 @@ import { ExitCode, InvalidInputError } from '../core/errors.ts';
 import { faultSpecs } from '../faults/index.ts';
 import { CHECK_IDS, runScore, unknownCheckIds } from '../grading/index.ts';
 import { probeSpecs } from '../probes/index.ts';
+import { Redactor } from '../core/redact.ts';
 import { renderRunReport } from '../report/index.ts';
 import { rotationSpecs } from '../rotation/index.ts';
 import { type LoadedScenario, loadScenarios } from '../scenario/loader.ts';
@@ -94,6 +95,8 @@ export async function runScenarios(options: RunScenariosOptions): Promise<RunSce
   const output = options.json ? options.stderr : options.stdout;
 
   let kept: Basecamp | undefined;
+  // Kept past the lifecycle, so the report's leak check knows every secret the run handled.
+  const redactor = new Redactor();
   const outcome = await withRunLifecycle(
     {
       reportsDir: options.reportsDir ?? path.join(options.root, 'reports'),
@@ -104,6 +107,7 @@ export async function runScenarios(options: RunScenariosOptions): Promise<RunSce
       color: options.color,
       interactive: options.interactive,
       handleSignals: options.handleSignals ?? true,
+      redactor,
     },
     async (run) => {
       const basecamp = await run.events.step({ step: `basecamp ${options.basecampKind}`, phase: 'setup' }, () =>
@@ -143,7 +147,7 @@ export async function runScenarios(options: RunScenariosOptions): Promise<RunSce
   const record = await readRunRecord(outcome.folder.dir);
   let exitCode = outcome.exitCode;
   try {
-    const report = await renderRunReport(outcome.folder.dir, { root: options.root });
+    const report = await renderRunReport(outcome.folder.dir, { root: options.root, redactor });
     if (report.problems.length > 0) {
       output.write(`report problems:\n${report.problems.map((problem) => `  ${problem}`).join('\n')}\n`);
       if (exitCode === ExitCode.passed) exitCode = ExitCode.checkFailed;
