@@ -37,6 +37,7 @@ const ROOT_PROTECTED = [
   /^sys\/seal$/,
   /^sys\/(leases\/)?revoke-prefix\//,
   /^sys\/(leases\/)?revoke-force\//,
+  /^sys\/leases\/lookup\/./,
 ];
 
 export class Router {

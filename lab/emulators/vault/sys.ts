@@ -263,11 +263,31 @@ export function capabilityNames(core: VaultCore, token: TokenEntry, path: string
   return names.length === 0 ? ['deny'] : names;
 }
 
+/**
+ * LIST sys/leases/lookup/<prefix>: the next path segment of every lease under
+ * the prefix, folders with a trailing `/`, as Vault's handleLeaseLookupList
+ * (vault/logical_system.go) answers; no lease under it is a 404.
+ */
+function listLeases(core: VaultCore, prefix: string): HandlerResult {
+  const keys = new Set<string>();
+  for (const lease of Object.values(core.state.leases)) {
+    if (!lease.id.startsWith(prefix)) continue;
+    const remainder = lease.id.slice(prefix.length);
+    const slash = remainder.indexOf('/');
+    keys.add(slash === -1 ? remainder : remainder.slice(0, slash + 1));
+  }
+  if (keys.size === 0) throw notFound();
+  return { data: { keys: [...keys].sort() } };
+}
+
 async function leases(
   core: VaultCore,
   request: VaultRequest,
   rest: string,
 ): Promise<HandlerResult | undefined> {
+  if (request.operation === 'list' && rest.startsWith('lookup/')) {
+    return listLeases(core, rest.slice('lookup/'.length));
+  }
   if (request.operation !== 'create' && request.operation !== 'update')
     throw unsupportedOperation();
   const [action = '', ...tail] = rest.split('/');

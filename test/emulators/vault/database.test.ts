@@ -134,6 +134,18 @@ describe('dynamic credentials', () => {
     expect(await roleExists(creds.body.data.username)).toBe(false);
   });
 
+  it('lists leases under a prefix', async () => {
+    const creds = await vault.client.call('GET', 'database/creds/app-dynamic');
+    const leaseSuffix = (creds.body.lease_id as string).split('/').at(-1);
+    const role = await vault.client.call('LIST', 'sys/leases/lookup/database/creds/app-dynamic/');
+    expect(role.status).toBe(200);
+    expect(role.body.data.keys).toContain(leaseSuffix);
+    const mount = await vault.client.call('LIST', 'sys/leases/lookup/database/creds/');
+    expect(mount.body.data.keys).toContain('app-dynamic/');
+    const none = await vault.client.call('LIST', 'sys/leases/lookup/database/creds/nobody/');
+    expect(none.status).toBe(404);
+  });
+
   it('drops the role when the lease expires', async () => {
     const creds = await vault.client.call('GET', 'database/creds/app-dynamic');
     vault.clock.advance(3601);
