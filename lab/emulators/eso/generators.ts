@@ -145,31 +145,31 @@ async function runVaultDynamicSecret(
     name: generator.metadata.name,
     namespace,
   });
+  // NOTE: the login token is not revoked afterwards. Vault revokes the leases
+  // a token created together with the token, so revoke-self would drop the
+  // user just issued; ESO's generator leaves the token to expire, and its
+  // leases with it (external-secrets issue 2198 describes that coupling).
+  const method = (spec.method ?? 'GET').toUpperCase();
+  const path = `/v1/${spec.path.replace(/^\/+/, '').replace(/^v1\//, '')}`;
+  const body = method === 'GET' ? undefined : (spec.parameters ?? {});
+  let answer: Awaited<ReturnType<typeof client.client.request>>;
   try {
-    const method = (spec.method ?? 'GET').toUpperCase();
-    const path = `/v1/${spec.path.replace(/^\/+/, '').replace(/^v1\//, '')}`;
-    const body = method === 'GET' ? undefined : (spec.parameters ?? {});
-    let answer: Awaited<ReturnType<typeof client.client.request>>;
-    try {
-      const call = method === 'GET' ? 'ReadSecretData' : 'WriteSecretData';
-      answer = await client.client.request(method, path, call, body, false);
-    } catch (error) {
-      throw new Error(`unable to get dynamic secret: ${messageOf(error)}`, { cause: error });
-    }
-    const resultType = spec.resultType ?? 'Data';
-    let part: unknown = answer.body?.data;
-    if (resultType === 'Raw') part = answer.body;
-    if (resultType === 'Auth') part = answer.body?.auth;
-    const entries = Object.entries((part ?? {}) as Record<string, unknown>);
-    if (entries.length === 0 && !spec.allowEmptyResponse) {
-      throw new Error('unable to get dynamic secret: empty response from Vault');
-    }
-    const data: SecretData = {};
-    for (const [key, value] of entries) {
-      data[key] = Buffer.from(typeof value === 'string' ? value : JSON.stringify(value), 'utf8');
-    }
-    return data;
-  } finally {
-    await client.close();
+    const call = method === 'GET' ? 'ReadSecretData' : 'WriteSecretData';
+    answer = await client.client.request(method, path, call, body, false);
+  } catch (error) {
+    throw new Error(`unable to get dynamic secret: ${messageOf(error)}`, { cause: error });
   }
+  const resultType = spec.resultType ?? 'Data';
+  let part: unknown = answer.body?.data;
+  if (resultType === 'Raw') part = answer.body;
+  if (resultType === 'Auth') part = answer.body?.auth;
+  const entries = Object.entries((part ?? {}) as Record<string, unknown>);
+  if (entries.length === 0 && !spec.allowEmptyResponse) {
+    throw new Error('unable to get dynamic secret: empty response from Vault');
+  }
+  const data: SecretData = {};
+  for (const [key, value] of entries) {
+    data[key] = Buffer.from(typeof value === 'string' ? value : JSON.stringify(value), 'utf8');
+  }
+  return data;
 }
