@@ -80,7 +80,9 @@ export const dynamicCredentials = defineStrategy({
       params,
       timeline,
       since,
-      (sample) => sample.user === fresh.username,
+      // Every ESO refresh issues another user, so the service may already
+      // serve a newer dynamic user than `fresh`: any user but the old one counts.
+      (sample) => sample.user !== undefined && sample.user !== old.username,
     );
 
     await new Promise((resolve) => setTimeout(resolve, parseDuration(params.grace)));
