@@ -21,7 +21,7 @@ export const register: RegisterCommand = (program, context) => {
   program
     .command('run')
     .description('run scenarios on a basecamp and grade them')
-    .argument('[targets...]', 'scenario files, folders, or name filters (default: every scenario under scenarios/)', [])
+    .argument('[targets...]', 'scenario files, folders, or name filters (default: every scenario under scenarios/)')
     .option('--basecamp <kind>', `basecamp to run on: ${BASECAMP_KINDS.join(', ')}`, 'embedded')
     .option('--keep', 'keep a basecamp this run started running after the run, until Ctrl-C, for inspection')
     .option('--json', JSON_OPTION_HELP)
@@ -31,7 +31,7 @@ export const register: RegisterCommand = (program, context) => {
         'Writes reports/<run-id>/run.json, events.jsonl and report.md. Exits 0 when every required check passed,\n' +
         '1 when a check failed, 2 on invalid scenarios or flags, 3 when the basecamp is missing, 130 on Ctrl-C.\n',
     )
-    .action(async (targets: string[], options: RunOptions) => {
+    .action(async (targets: string[] | undefined, options: RunOptions) => {
       if (!(BASECAMP_KINDS as readonly string[]).includes(options.basecamp)) {
         throw new InvalidInputError(`invalid --basecamp "${options.basecamp}"`, {
           hint: `use one of ${BASECAMP_KINDS.join(', ')}`,
@@ -39,7 +39,7 @@ export const register: RegisterCommand = (program, context) => {
       }
       const paths: string[] = [];
       const filters: string[] = [];
-      for (const target of targets) {
+      for (const target of targets ?? []) {
         const resolved = path.resolve(context.cwd, target);
         if (existsSync(resolved)) paths.push(resolved);
         else filters.push(target);

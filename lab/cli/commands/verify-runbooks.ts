@@ -21,7 +21,7 @@ export const register: RegisterCommand = (program, context) => {
   program
     .command('verify-runbooks')
     .description('run each runbook section against a basecamp with its fault injected; exit 1 on drift')
-    .argument('[runbooks...]', 'runbook files (default: every file under runbooks/)', [])
+    .argument('[runbooks...]', 'runbook files (default: every file under runbooks/)')
     .option('--basecamp <kind>', `basecamp to run on: ${BASECAMP_KINDS.join(', ')}`, 'embedded')
     .option('--all-variants', 'verify every scenario a section names, not only the first')
     .option('--lint-only', 'only check structure, annotations and links; run nothing')
@@ -35,7 +35,7 @@ export const register: RegisterCommand = (program, context) => {
         'runbooks is in docs/runbook-format.md. Exits 0 when every section verified, 1 on drift,\n' +
         '2 on a malformed runbook, 3 when the basecamp is missing, 130 on Ctrl-C.\n',
     )
-    .action(async (files: string[], options: VerifyOptions) => {
+    .action(async (files: string[] | undefined, options: VerifyOptions) => {
       if (!(BASECAMP_KINDS as readonly string[]).includes(options.basecamp)) {
         throw new InvalidInputError(`invalid --basecamp "${options.basecamp}"`, {
           hint: `use one of ${BASECAMP_KINDS.join(', ')}`,
@@ -43,7 +43,7 @@ export const register: RegisterCommand = (program, context) => {
       }
       const exitCode = await verifyRunbooks({
         root: context.root,
-        files: files.map((file) => path.resolve(context.cwd, file)),
+        files: (files ?? []).map((file) => path.resolve(context.cwd, file)),
         basecampKind: options.basecamp as BasecampKind,
         allVariants: Boolean(options.allVariants),
         lintOnly: Boolean(options.lintOnly),
