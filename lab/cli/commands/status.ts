@@ -3,6 +3,7 @@
  * platform's pods and ExternalSecrets as the Kubernetes API reports them.
  * Exit 0 when up and Ready, 1 when up but not Ready, 3 when down.
  */
+import { CustomObjectsApi } from '@kubernetes/client-node';
 import { checkReadiness } from '../../basecamp/embedded/readiness.ts';
 import { supervisorState } from '../../basecamp/embedded/state.ts';
 import { EnvironmentError, ExitCode } from '../../core/errors.ts';
@@ -36,11 +37,38 @@ export const register: RegisterCommand = (program, context) => {
         context.stdout.write(`basecamp is up (pid ${current.pid}, state in ${stateDir})\n`);
         context.stdout.write(`  Vault ${current.endpoints.vault.addr}  PostgreSQL ${current.endpoints.postgres.host}:${current.endpoints.postgres.port}  service ${current.endpoints.serviceUrl}\n\n`);
         context.stdout.write(await podTable(client));
+        context.stdout.write(`\n${await externalSecretTable(client)}`);
         context.stdout.write(readiness.ready ? '\nReady\n' : `\nnot Ready:\n  ${readiness.waitingFor.join('\n  ')}\n`);
       }
       context.setExitCode(readiness.ready ? ExitCode.passed : ExitCode.checkFailed);
     });
 };
+
+interface ExternalSecretItem {
+  metadata?: { namespace?: string; name?: string };
+  spec?: { secretStoreRef?: { name?: string } };
+  status?: { conditions?: Array<{ type: string; status: string; reason?: string }> };
+}
+
+/** Lists every ExternalSecret with its store and Ready condition, as `kubectl get externalsecrets -A` does. */
+async function externalSecretTable(client: ReturnType<typeof clusterClientFromFile>): Promise<string> {
+  const custom = client.config.makeApiClient(CustomObjectsApi);
+  const list = (await custom.listClusterCustomObject({ group: 'external-secrets.io', version: 'v1', plural: 'externalsecrets' })) as {
+    items: ExternalSecretItem[];
+  };
+  const rows: string[][] = [['NAMESPACE', 'EXTERNALSECRET', 'STORE', 'STATUS', 'READY']];
+  for (const item of list.items) {
+    const ready = item.status?.conditions?.find((condition) => condition.type === 'Ready');
+    rows.push([
+      item.metadata?.namespace ?? '',
+      item.metadata?.name ?? '',
+      item.spec?.secretStoreRef?.name ?? '',
+      ready?.reason ?? '',
+      ready?.status ?? 'Unknown',
+    ]);
+  }
+  return formatTable(rows);
+}
 
 async function podTable(client: ReturnType<typeof clusterClientFromFile>): Promise<string> {
   const rows: string[][] = [['NAMESPACE', 'POD', 'READY', 'STATUS', 'RESTARTS', 'IP']];
@@ -59,6 +87,10 @@ async function podTable(client: ReturnType<typeof clusterClientFromFile>): Promi
       ]);
     }
   }
+  return formatTable(rows);
+}
+
+function formatTable(rows: string[][]): string {
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
   return `${rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()).join('\n')}\n`;
 }
