@@ -1,8 +1,9 @@
 // The sample service's connection pool. A credential change opens a new
 // pool and drains the old one (it ends once its checked-out clients are
 // released), so requests in flight finish on the old credential. A query
-// that fails authentication re-reads the credentials once and retries on a
-// new pool: the mounted Secret may have changed before the watcher noticed.
+// that fails authentication re-reads the credentials and retries once on a
+// new pool: the mounted Secret may have changed before the watcher noticed,
+// or may change within the next moment (see AUTH_RETRY_WAIT_MS).
 import pg from 'pg';
 
 // PostgreSQL SQLSTATE codes for a rejected login (errcodes.txt in the
@@ -11,6 +12,16 @@ const AUTH_FAILURE_CODES = new Set(['28P01', '28000']);
 
 /** How long an old pool keeps serving after a credential change, in ms. */
 const DRAIN_DELAY_MS = 2_000;
+
+/**
+ * How long a query that failed authentication waits for new credentials to
+ * appear in the mounted Secret before its one retry, in ms. Vault changes the
+ * password before the kubelet swaps `..data` (after its sync delay), so a new
+ * connection opened in between fails; the wait stays under the 2 s request
+ * timeout the lab's load uses.
+ */
+const AUTH_RETRY_WAIT_MS = 1_500;
+const AUTH_RETRY_POLL_MS = 100;
 
 export function isAuthFailure(error) {
   return Boolean(error && AUTH_FAILURE_CODES.has(error.code));
@@ -97,8 +108,23 @@ export class Database {
       if (!isAuthFailure(error)) throw error;
       this.authRetries += 1;
       // Another request may already have swapped the pool.
-      if (this.pool === pool) await this.reload(`authentication failed (${error.code})`);
+      if (this.pool === pool && !(await this.reload(`authentication failed (${error.code})`))) {
+        await this.#waitForNewCredentials(pool);
+      }
       return await this.pool.query(text, values);
+    }
+  }
+
+  /** Polls the credentials until they change or the pool is replaced, for up to AUTH_RETRY_WAIT_MS. */
+  async #waitForNewCredentials(pool) {
+    const deadline = Date.now() + AUTH_RETRY_WAIT_MS;
+    while (this.pool === pool && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, AUTH_RETRY_POLL_MS));
+      if (this.pool !== pool) return;
+      const credentials = await this.options.loadCredentials();
+      if (credentials.username !== this.username || credentials.password !== this.#password) {
+        await this.reload('authentication failed, then the credentials changed');
+      }
     }
   }
 

@@ -1,0 +1,65 @@
+/**
+ * The sample service's pool on a real PostgreSQL: a query that fails
+ * authentication because Vault changed the password waits briefly for the
+ * kubelet to deliver the new credentials, then retries once.
+ */
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { Database } from '../../lab/app/database.js';
+import { usePostgres } from '../helpers/postgres.ts';
+
+const postgres = usePostgres();
+
+async function superuser<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: postgres.current.connectionString() });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Creates a login role and returns a Database whose credentials the test controls. */
+async function databaseFor(role: string, password: string) {
+  await superuser((client) => client.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`));
+  const credentials = { username: role, password };
+  const events: Array<Record<string, unknown>> = [];
+  const database = new Database({
+    host: postgres.current.host,
+    port: postgres.current.port,
+    database: postgres.current.database,
+    loadCredentials: async () => ({ ...credentials }),
+    log: (event: Record<string, unknown>) => events.push(event),
+  });
+  await database.open();
+  return { database, credentials, events };
+}
+
+describe('Database after a password change', () => {
+  it('waits for new credentials, then retries', async () => {
+    const { database, credentials } = await databaseFor('rotating', 'first-password');
+    await superuser((client) => client.query(`ALTER ROLE rotating PASSWORD 'second-password'`));
+    // The new Secret arrives 300 ms after the rotation, as after a kubelet sync.
+    setTimeout(() => {
+      credentials.password = 'second-password';
+    }, 300);
+
+    const result = await database.query('SELECT current_user AS user');
+    expect(result.rows[0].user).toBe('rotating');
+    expect(database.authRetries).toBe(1);
+    expect(database.generation).toBe(2);
+    await database.close();
+  });
+
+  it('fails once the wait ends without new credentials', async () => {
+    const { database, events } = await databaseFor('stuck', 'old-password');
+    await superuser((client) => client.query(`ALTER ROLE stuck PASSWORD 'new-password'`));
+
+    await expect(database.query('SELECT 1')).rejects.toMatchObject({ code: '28P01' });
+    expect(database.authRetries).toBe(1);
+    expect(database.generation).toBe(1);
+    expect(events.some((event) => event.msg === 'credentials unchanged, keeping the current pool')).toBe(true);
+    await database.close();
+  });
+});
