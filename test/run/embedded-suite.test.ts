@@ -73,7 +73,9 @@ afterAll(async () => {
   await basecamp?.stop();
   if (stateDir) await rm(stateDir, { recursive: true, force: true });
   if (reportsDir) await rm(reportsDir, { recursive: true, force: true });
-}, 60_000);
+  // NOTE: stopping the basecamp once took over 60 s on a fresh clone while
+  // other test files ran beside it; the cause was not found.
+}, 180_000);
 
 function expectRecovered(name: string, fragments: string[]): void {
   const record = records.find((candidate) => candidate.name === name);
