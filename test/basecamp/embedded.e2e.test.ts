@@ -134,6 +134,10 @@ describe('embedded basecamp', () => {
       }
       return [...generations].every((generation) => generation >= 2) ? true : undefined;
     });
+    // A fast rotation can finish within a handful of requests; keep the stream
+    // going until it has covered the time after the reload too.
+    const seen = requests;
+    await eventually('the stream to run on after the reload', 20_000, async () => (requests >= seen + 30 ? true : undefined));
     streaming = false;
     await stream;
 
