@@ -30,12 +30,12 @@ export const EXIT_CODE_TABLE: ReadonlyArray<{ code: ExitCodeValue; meaning: stri
 ];
 
 export interface LabErrorOptions {
-  /** What the user can do next. */
+  /** The next step for the user. */
   hint?: string;
   cause?: unknown;
 }
 
-/** Base class: every error the user sees. */
+/** Base class of every error shown to the user. */
 export class LabError extends Error {
   readonly exitCode: ExitCodeValue;
   readonly hint: string | undefined;
@@ -88,7 +88,7 @@ export function formatError(error: unknown): string {
   return `error: ${String(error)}`;
 }
 
-/** The exit code an error ends the process with; unknown errors count as failed checks. */
+/** Returns the exit code for an error; an unknown error counts as a failed check. */
 export function exitCodeOf(error: unknown): ExitCodeValue {
   return error instanceof LabError ? error.exitCode : ExitCode.checkFailed;
 }

@@ -65,7 +65,7 @@ export interface Observation {
   phase: Phase;
   probe: string;
   ok: boolean;
-  /** What the probe saw, redacted: a condition message, an event, a status code. */
+  /** The probe's observation, redacted: a condition message, an event, a status code. */
   message: string;
 }
 
@@ -76,7 +76,7 @@ export interface CheckResult {
   weight: number;
   required: boolean;
   passed: boolean;
-  /** Why it passed or failed, quoting what was seen. */
+  /** The reason it passed or failed, quoting the observed text. */
   message: string;
   runbook?: DocLink;
   adr?: DocLink;
@@ -165,7 +165,7 @@ export interface RotationRecord {
   endedAt?: string;
   propagation: PropagationEvent[];
   zeroDowntime: boolean;
-  /** Why zero downtime was or was not met, in one sentence. */
+  /** The reason zero downtime was or was not met, in one sentence. */
   verdict: string;
   /**
    * Milliseconds from the first to the last second of the rotation window

@@ -95,7 +95,7 @@ export async function runScenarios(options: RunScenariosOptions): Promise<RunSce
   const output = options.json ? options.stderr : options.stdout;
 
   let kept: Basecamp | undefined;
-  // Kept past the lifecycle, so the report's leak check knows every secret the run handled.
+  // Created outside the lifecycle, so the report's leak check gets every secret the run handled.
   const redactor = new Redactor();
   const outcome = await withRunLifecycle(
     {

@@ -30,7 +30,9 @@ async function databaseFor(role: string, password: string) {
     port: postgres.current.port,
     database: postgres.current.database,
     loadCredentials: async () => ({ ...credentials }),
-    log: (event: Record<string, unknown>) => events.push(event),
+    log: (event: object) => {
+      events.push(event as Record<string, unknown>);
+    },
   });
   await database.open();
   return { database, credentials, events };
@@ -46,7 +48,7 @@ describe('Database after a password change', () => {
     }, 300);
 
     const result = await database.query('SELECT current_user AS user');
-    expect(result.rows[0].user).toBe('rotating');
+    expect((result.rows[0] as unknown as { user: string }).user).toBe('rotating');
     expect(database.authRetries).toBe(1);
     expect(database.generation).toBe(2);
     await database.close();

@@ -148,7 +148,7 @@ async function runVaultDynamicSecret(
   // NOTE: the login token is not revoked afterwards. Vault revokes the leases
   // a token created together with the token, so revoke-self would drop the
   // user just issued; ESO's generator leaves the token to expire, and its
-  // leases with it (external-secrets issue 2198 describes that coupling).
+  // leases with it.
   const method = (spec.method ?? 'GET').toUpperCase();
   const path = `/v1/${spec.path.replace(/^\/+/, '').replace(/^v1\//, '')}`;
   const body = method === 'GET' ? undefined : (spec.parameters ?? {});
