@@ -23,6 +23,9 @@ const DRAIN_DELAY_MS = 2_000;
 const AUTH_RETRY_WAIT_MS = 1_500;
 const AUTH_RETRY_POLL_MS = 100;
 
+/** Sessions a new pool logs in before it takes traffic. */
+const WARM_SESSIONS = 2;
+
 export function isAuthFailure(error) {
   return Boolean(error && AUTH_FAILURE_CODES.has(error.code));
 }
@@ -30,6 +33,8 @@ export function isAuthFailure(error) {
 export class Database {
   /** Password of the current pool, to tell a real credential change from a re-read of the same files. */
   #password = undefined;
+  /** The reload under way, which concurrent callers share. */
+  #reloading = undefined;
 
   /**
    * @param {{ host: string, port: number, database: string, loadCredentials: () => Promise<{username: string, password: string}>, log: (event: object) => void, poolSize?: number }} options
@@ -45,33 +50,67 @@ export class Database {
 
   async open() {
     const credentials = await this.options.loadCredentials();
-    this.#swap(credentials);
+    await this.#swap(credentials);
   }
 
   /**
    * Opens a pool with freshly loaded credentials and drains the previous one.
    * Unchanged credentials keep the current pool: its open sessions stay
    * authenticated after a password change, while a new pool could not log in.
-   * Returns whether the pool was replaced.
+   * Calls made while a reload runs share it. Returns whether the pool was replaced.
    */
-  async reload(reason) {
+  reload(reason) {
+    this.#reloading ??= this.#reload(reason).finally(() => {
+      this.#reloading = undefined;
+    });
+    return this.#reloading;
+  }
+
+  async #reload(reason) {
     const credentials = await this.options.loadCredentials();
     if (credentials.username === this.username && credentials.password === this.#password) {
       this.options.log({ level: 'warn', msg: 'credentials unchanged, keeping the current pool', reason });
       return false;
     }
     this.reloads += 1;
-    this.#swap(credentials);
-    this.options.log({ msg: 'credentials reloaded', reason, username: credentials.username, generation: this.generation });
+    // Logged when the change is seen, before the warm-up: the lab times file-visible from this line.
+    this.options.log({ msg: 'credentials reloaded', reason, username: credentials.username, generation: this.generation + 1 });
+    await this.#swap(credentials);
     return true;
   }
 
-  #swap(credentials) {
+  /**
+   * Opens the new pool and logs in WARM_SESSIONS sessions before it takes
+   * traffic, so the first requests after a rotation do not each wait for a
+   * login. The old pool serves meanwhile. A failed warm-up is logged, and
+   * the new pool is used anyway, because the mounted files are the source of truth.
+   */
+  async #swap(credentials) {
     const previous = this.pool;
+    const pool = this.#newPool(credentials);
+    const started = Date.now();
+    try {
+      const clients = await Promise.all(Array.from({ length: Math.min(WARM_SESSIONS, this.options.poolSize ?? 5) }, () => pool.connect()));
+      for (const client of clients) client.release();
+    } catch (error) {
+      this.options.log({ level: 'warn', msg: 'warming the new pool failed', error: error.message, code: error.code });
+    }
     this.generation += 1;
     this.username = credentials.username;
     this.#password = credentials.password;
-    this.pool = new pg.Pool({
+    this.pool = pool;
+    this.options.log({ msg: 'pool warmed', generation: this.generation, ms: Date.now() - started });
+    if (previous) {
+      // Queries that picked the old pool a moment ago still run on it; end it once they are done.
+      const timer = setTimeout(() => {
+        previous.end().catch((error) => this.options.log({ level: 'warn', msg: 'draining the old pool failed', error: error.message }));
+      }, DRAIN_DELAY_MS);
+      timer.unref();
+    }
+  }
+
+  #newPool(credentials) {
+    const pool = new pg.Pool({
       host: this.options.host,
       port: this.options.port,
       database: this.options.database,
@@ -83,14 +122,8 @@ export class Database {
       // keeps working on its authenticated sessions until the new Secret arrives.
       idleTimeoutMillis: 0,
     });
-    this.pool.on('error', (error) => this.options.log({ level: 'warn', msg: 'idle connection failed', error: error.message }));
-    if (previous) {
-      // Queries that picked the old pool a moment ago still run on it; end it once they are done.
-      const timer = setTimeout(() => {
-        previous.end().catch((error) => this.options.log({ level: 'warn', msg: 'draining the old pool failed', error: error.message }));
-      }, DRAIN_DELAY_MS);
-      timer.unref();
-    }
+    pool.on('error', (error) => this.options.log({ level: 'warn', msg: 'idle connection failed', error: error.message }));
+    return pool;
   }
 
   /**

@@ -1,7 +1,9 @@
 /**
- * The sample service's pool on a real PostgreSQL: a query that fails
- * authentication because Vault changed the password waits briefly for the
- * kubelet to deliver the new credentials, then retries once.
+ * The sample service's pool on a real PostgreSQL: a new pool logs in its
+ * sessions before it takes traffic, those sessions outlive a password
+ * change, and a query that fails authentication because Vault changed the
+ * password waits briefly for the kubelet to deliver the new credentials,
+ * then retries once.
  */
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
@@ -38,10 +40,48 @@ async function databaseFor(role: string, password: string) {
   return { database, credentials, events };
 }
 
+/** Ends the role's sessions, as a pool that recycles its connections would, and waits until the pool has dropped them. */
+async function endSessions(database: Database, role: string): Promise<void> {
+  await superuser((client) =>
+    client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [role]),
+  );
+  const pool = database.pool as pg.Pool;
+  for (let waited = 0; pool.totalCount > 0 && waited < 5000; waited += 20) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  expect(pool.totalCount).toBe(0);
+}
+
 describe('Database after a password change', () => {
+  it('logs in two sessions before the pool takes traffic, and they outlive the change', async () => {
+    const { database, events } = await databaseFor('warm', 'first-password');
+    const pool = database.pool as pg.Pool;
+    expect(pool.totalCount).toBe(2);
+    expect(pool.idleCount).toBe(2);
+    expect(events.some((event) => event.msg === 'pool warmed')).toBe(true);
+
+    await superuser((client) => client.query(`ALTER ROLE warm PASSWORD 'second-password'`));
+    const result = await database.query('SELECT current_user AS user');
+    expect((result.rows[0] as unknown as { user: string }).user).toBe('warm');
+    expect(database.authRetries).toBe(0);
+    await database.close();
+  });
+
+  it('shares one reload between concurrent callers', async () => {
+    const { database, credentials } = await databaseFor('shared', 'first-password');
+    credentials.password = 'second-password';
+    await superuser((client) => client.query(`ALTER ROLE shared PASSWORD 'second-password'`));
+    const results = await Promise.all([database.reload('a'), database.reload('b'), database.reload('c')]);
+    expect(results).toEqual([true, true, true]);
+    expect(database.generation).toBe(2);
+    expect(database.reloads).toBe(1);
+    await database.close();
+  });
+
   it('waits for new credentials, then retries', async () => {
     const { database, credentials } = await databaseFor('rotating', 'first-password');
     await superuser((client) => client.query(`ALTER ROLE rotating PASSWORD 'second-password'`));
+    await endSessions(database, 'rotating');
     // The new Secret arrives 300 ms after the rotation, as after a kubelet sync.
     setTimeout(() => {
       credentials.password = 'second-password';
@@ -57,6 +97,7 @@ describe('Database after a password change', () => {
   it('fails once the wait ends without new credentials', async () => {
     const { database, events } = await databaseFor('stuck', 'old-password');
     await superuser((client) => client.query(`ALTER ROLE stuck PASSWORD 'new-password'`));
+    await endSessions(database, 'stuck');
 
     await expect(database.query('SELECT 1')).rejects.toMatchObject({ code: '28P01' });
     expect(database.authRetries).toBe(1);
