@@ -128,7 +128,7 @@ async function startComponents(options: SupervisorOptions, onStop: OnStop): Prom
     nodeName: NODE_NAME,
     kubeUrl: kube.url,
     kubeCaPem: kube.caCertPem,
-    vaultTimeoutMs: options.esoVaultTimeoutMs ?? 10_000,
+    vaultTimeoutMs: options.esoVaultTimeoutMs ?? 5_000,
   });
   onStop('ESO controller', () => eso.controller.close());
 

@@ -25,7 +25,7 @@ export const register: RegisterCommand = (program, context) => {
     .option('--state-dir <dir>', 'state folder (default: .lab in the project, or LAB_STATE_DIR)')
     .option('--timeout <seconds>', 'how long to wait for Ready, in seconds', '180')
     .option('--sync-delay <ms>', 'delay before the kubelet rewrites changed Secret volumes, in milliseconds', '1000')
-    .option('--eso-timeout <ms>', "deadline of ESO's Vault requests, in milliseconds (ESO itself: 60000)", '10000')
+    .option('--eso-timeout <ms>', "deadline of ESO's Vault requests, in milliseconds (ESO itself: 60000)", '5000')
     .option('--foreground', 'run the supervisor in this process until Ctrl-C (what the background process runs)')
     .action(async (options: UpOptions) => {
       const stateDir = resolveStateDir(context.root, options.stateDir);
