@@ -28,7 +28,7 @@ const autocannon = createRequire(import.meta.url)('autocannon') as (options: {
 
 const CONNECTIONS = 100;
 const SECONDS = 5;
-const ROUNDS = 2;
+const ROUNDS = 5;
 
 export const benchmark: Benchmark = {
   id: 'load-throughput',
@@ -40,17 +40,26 @@ export const benchmark: Benchmark = {
       // One unrecorded second of each first, so neither pays for JIT warm-up in the table.
       await builtinThroughput(server.url, 1);
       await autocannonThroughput(server.url, 1);
+      const engineRates: number[] = [];
+      const cannonRates: number[] = [];
       for (let round = 1; round <= ROUNDS; round += 1) {
         const engine = await builtinThroughput(server.url);
         rows.push([round, 'built-in engine', engine.rps, engine.p50, engine.p99, engine.errors]);
+        engineRates.push(engine.rps);
         const cannon = await autocannonThroughput(server.url);
         rows.push([round, 'autocannon 9', cannon.rps, cannon.p50, cannon.p99, cannon.errors]);
+        cannonRates.push(cannon.rps);
       }
+      const engineMedian = median(engineRates);
+      const cannonMedian = median(cannonRates);
+      rows.push(['median', 'built-in engine', engineMedian, '', '', '']);
+      rows.push(['median', 'autocannon 9', cannonMedian, '', '', '']);
+      rows.push(['ratio', 'built-in / autocannon', (engineMedian / cannonMedian).toFixed(2), '', '', '']);
       return [
         {
           id: 'load-throughput',
           title: 'Maximum throughput on a trivial loopback server',
-          description: `Requests per second completed against one trivial Node HTTP server in another process, ${CONNECTIONS} connections, ${SECONDS} s each, in ${ROUNDS} alternating rounds in one process after a 1 s warm-up of each. Target: the built-in engine at least matches autocannon.`,
+          description: `Requests per second completed against one trivial Node HTTP server in another process, ${CONNECTIONS} connections, ${SECONDS} s each, in ${ROUNDS} alternating rounds in one process after a 1 s warm-up of each; the last rows give the median of the rounds and its ratio. Target: the built-in engine at least matches autocannon.`,
           columns: ['round', 'generator', 'requests/s', 'p50 ms', 'p99 ms', 'errors'],
           rows,
         },
@@ -87,4 +96,12 @@ async function autocannonThroughput(url: string, seconds = SECONDS) {
     p99: result.latency.p99,
     errors: result.errors + result.timeouts + result.non2xx,
   };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? sorted[middle]!
+    : Math.round((sorted[middle - 1]! + sorted[middle]!) / 2);
 }
