@@ -3,6 +3,7 @@
  * (observations, detection, recovery, load) and the outcome of its phases,
  * and states why it passed or failed, quoting what was seen.
  */
+import { NOT_JUDGED, ROTATION_FAILED } from '../rotation/verdict.ts';
 import type { CheckResult, Observation, Phase, ScenarioRecord } from '../run/record.ts';
 
 export type CheckId =
@@ -14,6 +15,7 @@ export type CheckId =
   | 'no-failed-requests'
   | 'reverted'
   | 'zero-downtime'
+  | 'rotation-completed'
   | 'runbook-diagnosis'
   | 'runbook-verification';
 
@@ -26,6 +28,7 @@ export const CHECK_IDS: readonly CheckId[] = [
   'no-failed-requests',
   'reverted',
   'zero-downtime',
+  'rotation-completed',
   'runbook-diagnosis',
   'runbook-verification',
 ];
@@ -121,6 +124,14 @@ export const CHECKS: Record<CheckId, (record: ScenarioRecord, outcomes: PhaseOut
     const title = 'the rotation caused no downtime';
     if (!record.rotation) return { title, phase: 'rotation', passed: false, message: 'no rotation ran' };
     return { title, phase: 'rotation', passed: record.rotation.zeroDowntime, message: record.rotation.verdict };
+  },
+
+  'rotation-completed': (record) => {
+    const title = 'the rotation ran every step and its cost was measured';
+    const rotation = record.rotation;
+    if (!rotation) return { title, phase: 'rotation', passed: false, message: 'no rotation ran' };
+    const failed = rotation.verdict.startsWith(ROTATION_FAILED) || rotation.verdict.startsWith(NOT_JUDGED);
+    return { title, phase: 'rotation', passed: !failed, message: rotation.verdict };
   },
 
   'runbook-diagnosis': (_record, outcomes) => ({

@@ -50,8 +50,8 @@ export function defaultGradeConfig(options: {
     required.push('no-failed-requests');
   }
   if (options.rotation) {
-    weights['zero-downtime'] = 3;
-    required.push('zero-downtime');
+    Object.assign(weights, { 'rotation-completed': 2, 'zero-downtime': 3 });
+    required.push('rotation-completed', 'zero-downtime');
   }
   weights.reverted = 1;
   required.push('reverted');

@@ -10,10 +10,23 @@ import type { KubeObject } from '../clients/kube.ts';
 import { PLATFORM } from '../clients/platform.ts';
 import { parseDuration } from '../core/duration.ts';
 import { InvalidInputError } from '../core/errors.ts';
-import type { RotationContext } from './context.ts';
-import { externalSecretRef, readCredential, runAsSuperuser } from './platform-steps.ts';
+import { type RotationContext, waitFor } from './context.ts';
+import {
+  externalSecretRef,
+  forceSync,
+  readCredential,
+  readSecretCredential,
+  runAsSuperuser,
+  sampleService,
+} from './platform-steps.ts';
 import { awaitSecret, awaitService, checkOldRejected } from './propagation.ts';
-import { type CommonParams, commonFields, defineStrategy, durationText } from './strategy.ts';
+import {
+  type CleanupRegistrar,
+  type CommonParams,
+  commonFields,
+  defineStrategy,
+  durationText,
+} from './strategy.ts';
 
 interface RemoteRef {
   key?: string;
@@ -51,8 +64,9 @@ export const dualAccount = defineStrategy({
   description:
     'two database users used in turn; the previous password stays valid for a grace period after the switch',
   schema,
-  async prepare(context, params) {
+  async prepare(context, params, onCleanup) {
     await ensureSecondRole(context, params);
+    await restoreLiveRoleLater(context, params, onCleanup);
   },
   async rotate(context, params, timeline) {
     const { clients, redactor } = context;
@@ -99,6 +113,57 @@ function liveRole(externalSecret: ExternalSecret, params: Params): string {
   throw new InvalidInputError(
     `ExternalSecret ${params.namespace}/${params.externalSecret} reads ${JSON.stringify(keys)}, not static-creds/${params.roles[0]} or static-creds/${params.roles[1]}`,
     { hint: 'set the dual-account roles to the static roles the ExternalSecret reads' },
+  );
+}
+
+/**
+ * Registers the undo of the switch: the ExternalSecret goes back to the role
+ * it read before the scenario, and the undo waits until the Secret holds
+ * that role's credential and the service answers as its user, so the next
+ * scenario starts from the platform as it was.
+ */
+async function restoreLiveRoleLater(
+  context: RotationContext,
+  params: Params,
+  onCleanup: CleanupRegistrar,
+): Promise<void> {
+  const ref = externalSecretRef(params.externalSecret, params.namespace);
+  const original = liveRole(await context.clients.kube.read<ExternalSecret>(ref), params);
+  onCleanup(
+    `point ExternalSecret ${params.namespace}/${params.externalSecret} back at static role ${original}`,
+    async () => {
+      const live = liveRole(await context.clients.kube.read<ExternalSecret>(ref), params);
+      if (live === original) return;
+      const { clients, redactor } = context;
+      const credential = await readCredential(
+        clients,
+        redactor,
+        `${params.mount}/static-creds/${original}`,
+      );
+      await pointAt(context, params, live, original);
+      await forceSync(clients, ref);
+      // The undo runs after an interrupt too, so it waits without the scenario's signal.
+      const options = { timeoutMs: parseDuration(params.timeout), intervalMs: 200 };
+      await waitFor(
+        `Secret ${params.namespace}/${params.secret} to hold static role ${original} again`,
+        async () => {
+          const current = await readSecretCredential(clients, redactor, params.secret, params.namespace);
+          return current?.username === credential.username &&
+            current.password === credential.password
+            ? true
+            : undefined;
+        },
+        options,
+      );
+      await waitFor(
+        `the service to answer as user "${credential.username}" again`,
+        async () => {
+          const sample = await sampleService(clients.endpoints.serviceUrl);
+          return sample.status === 200 && sample.user === credential.username ? true : undefined;
+        },
+        options,
+      );
+    },
   );
 }
 

@@ -110,8 +110,11 @@ export const envVarRestart = defineStrategy({
 
 /**
  * Switches the Deployment to env mode (CREDENTIALS_MODE=env, DB_USERNAME and
- * DB_PASSWORD from the Secret) with the requested rolling update settings,
- * waits for the rollout, and registers the undo.
+ * DB_PASSWORD from the Secret) and waits for that rollout, which keeps the
+ * Deployment's own rolling update settings. Only then does it set the
+ * requested settings for the restart under test; a change to
+ * `spec.strategy` alone starts no rollout. The undo restores both and waits
+ * for the pods to be back in file mode.
  */
 async function useEnvMode(
   context: RotationContext,
@@ -140,22 +143,13 @@ async function useEnvMode(
     fromSecret('DB_USERNAME', 'username'),
     fromSecret('DB_PASSWORD', 'password'),
   ];
-  const strategy = {
-    type: 'RollingUpdate',
-    rollingUpdate: { maxSurge: params.maxSurge, maxUnavailable: params.maxUnavailable },
-  };
-  await kube.patch(
-    ref,
-    [
-      {
-        op: originalEnv ? 'replace' : 'add',
-        path: '/spec/template/spec/containers/0/env',
-        value: env,
-      },
-      { op: originalStrategy ? 'replace' : 'add', path: '/spec/strategy', value: strategy },
-    ],
-    'json',
-  );
+  const rollout = (mode: string, signal?: AbortSignal) =>
+    waitFor(
+      `Deployment ${params.namespace}/${params.deployment} to roll out ${mode}`,
+      async () => ((await rolloutComplete(context.clients, ref)) ? true : undefined),
+      { timeoutMs: parseDuration(params.timeout), intervalMs: 200, ...(signal ? { signal } : {}) },
+    );
+
   onCleanup(
     `restore the environment and rollout settings of Deployment ${params.namespace}/${params.deployment}`,
     async () => {
@@ -168,15 +162,29 @@ async function useEnvMode(
           : { op: 'remove', path: '/spec/strategy' },
       ];
       await kube.patch(ref, restore, 'json');
+      // The undo runs after an interrupt too, so it waits without the scenario's signal.
+      await rollout('back in file mode');
     },
   );
-  await waitFor(
-    `Deployment ${params.namespace}/${params.deployment} to roll out in env mode`,
-    async () => ((await rolloutComplete(context.clients, ref)) ? true : undefined),
-    {
-      timeoutMs: parseDuration(params.timeout),
-      intervalMs: 200,
-      signal: context.signal,
-    },
+  await kube.patch(
+    ref,
+    [
+      {
+        op: originalEnv ? 'replace' : 'add',
+        path: '/spec/template/spec/containers/0/env',
+        value: env,
+      },
+    ],
+    'json',
+  );
+  await rollout('in env mode', context.signal);
+  const strategy = {
+    type: 'RollingUpdate',
+    rollingUpdate: { maxSurge: params.maxSurge, maxUnavailable: params.maxUnavailable },
+  };
+  await kube.patch(
+    ref,
+    [{ op: originalStrategy ? 'replace' : 'add', path: '/spec/strategy', value: strategy }],
+    'json',
   );
 }

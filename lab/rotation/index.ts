@@ -44,11 +44,18 @@ export interface RunRotationOptions {
    * queue. Without it the undos run when the rotation ends.
    */
   onCleanup?: CleanupRegistrar;
+  /**
+   * Runs once the strategy has prepared and before it rotates: the scenario
+   * runner starts its load here, so the changes `prepare` makes (a rollout
+   * to env mode, a new generator) fall outside the measured windows.
+   */
+  afterPrepare?: () => Promise<void>;
 }
 
 /**
- * Runs one rotation: validates the parameters, prepares, marks
- * `during-rotation` on the load, rotates, then marks `after-rotation`. The
+ * Runs one rotation: validates the parameters, prepares, calls
+ * `afterPrepare`, marks `during-rotation` on the load, rotates, then marks
+ * `after-rotation`. The
  * record's verdict is provisional until `judgeRotation` gets the load summary.
  * A failed step is recorded in the verdict, and the record is still returned.
  */
@@ -86,6 +93,7 @@ export async function runRotation(
   let failure: string | undefined;
   try {
     await strategy.prepare?.(context, parsed.data, onCleanup);
+    await options.afterPrepare?.();
     await strategy.rotate(context, parsed.data, timeline);
   } catch (error) {
     failure = error instanceof Error ? error.message : String(error);

@@ -8,6 +8,9 @@ import { ROTATION_WINDOWS } from './context.ts';
 /** Prefix of the verdict of a rotation whose steps failed. Judging keeps such a verdict. */
 export const ROTATION_FAILED = 'rotation failed: ';
 
+/** Prefix of the verdict of a rotation that could not be judged (no load, or none during the rotation). */
+export const NOT_JUDGED = 'not judged';
+
 /** Returns the record with `zeroDowntime` and `verdict` set from the load summary; a failed rotation keeps its verdict. */
 export function judgeRotation(
   record: RotationRecord,
@@ -18,7 +21,7 @@ export function judgeRotation(
     return {
       ...record,
       zeroDowntime: false,
-      verdict: 'not judged: no load ran during the rotation',
+      verdict: `${NOT_JUDGED}: no load ran during the rotation`,
     };
   }
   const window = load.windows.find((candidate) => candidate.name === ROTATION_WINDOWS.during);
@@ -26,14 +29,14 @@ export function judgeRotation(
     return {
       ...record,
       zeroDowntime: false,
-      verdict: `not judged: the load has no ${ROTATION_WINDOWS.during} window`,
+      verdict: `${NOT_JUDGED}: the load has no ${ROTATION_WINDOWS.during} window`,
     };
   }
   if (window.requests === 0 && (window.dropped ?? 0) === 0) {
     return {
       ...record,
       zeroDowntime: false,
-      verdict: 'not judged: no request was sent during the rotation; make the load last longer',
+      verdict: `${NOT_JUDGED}: no request was sent during the rotation; make the load last longer`,
     };
   }
   const failedThresholds = load.thresholds.filter(

@@ -1,16 +1,26 @@
 /**
- * Background load during a scenario: started after the steady state, marked
- * at the fault (`during-fault`) and at remediation (`recovery`), stopped at
- * teardown. The summary goes into the scenario's record.
+ * Background load during a scenario: started after the steady state (for a
+ * rotation, once the strategy has prepared), marked at the fault
+ * (`during-fault`) and at remediation (`recovery`), stopped `after` the last
+ * phase or at the end of its duration. The summary goes into the scenario's record.
  */
+import { setTimeout as sleepTimer } from 'node:timers/promises';
+import { parseDuration } from '../core/duration.ts';
 import { type LoadRun, resolveLoadProfile, runLoad } from '../load/index.ts';
 import type { LoadedScenario } from '../scenario/loader.ts';
-import type { LoadSummary } from './record.ts';
+import type { LoadSummary, Phase } from './record.ts';
 import type { ScenarioDeps } from './scenario-runner.ts';
 import type { ScenarioTimeline } from './timeline.ts';
 
 export interface ScenarioLoad {
   mark(window: string): void;
+  /** Waits `load.before` with the load running, so the window before the fault or rotation has samples. */
+  warmUp(signal: AbortSignal): Promise<void>;
+  /**
+   * Lets the load go on for `load.after` once the last phase has ended, then
+   * stops it. Without `after` the load runs its whole duration.
+   */
+  windDown(signal: AbortSignal, phase: Phase): Promise<void>;
   /**
    * Returns the summary once the load has run its scenario duration and every
    * request has settled; stops it at once when the scenario was aborted.
@@ -30,27 +40,49 @@ export async function startScenarioLoad(
       path: block.path,
       method: block.method,
       rate: block.rate,
-      duration: block.duration,
+      ...(block.duration === undefined ? {} : { duration: block.duration }),
+      ...(block.stages ? { stages: block.stages } : {}),
       timeout: block.timeout,
       maxInFlight: block.maxInFlight,
       thresholds: block.thresholds,
     },
     deps.basecamp.endpoints.serviceUrl,
   );
-  const load: LoadRun = await timeline.step('steady-state', `start load ${block.rate}/s for ${block.duration}`, () =>
+  const length = block.duration ?? `${block.stages?.length ?? 0} stages`;
+  const load: LoadRun = await timeline.step('steady-state', `start load ${block.rate}/s for ${length}`, () =>
     runLoad(profile, { engine: block.engine, signal }),
   );
-  load.mark('before-fault');
-  const marked = new Set<string>(['before-fault']);
+  const first = loaded.scenario.rotation ? 'before-rotation' : 'before-fault';
+  load.mark(first);
+  const marked = new Set<string>([first]);
   return {
     mark(window) {
       if (marked.has(window)) return;
       marked.add(window);
       load.mark(window);
     },
+    async warmUp(waitSignal) {
+      await sleep(parseDuration(block.before), waitSignal);
+    },
+    async windDown(waitSignal, phase) {
+      if (block.after === undefined) return;
+      const remainingMs = profile.durationMs - load.elapsedMs();
+      const afterMs = parseDuration(block.after);
+      if (remainingMs <= afterMs) return;
+      await timeline.step(phase, `keep the load for ${block.after}, then stop it`, async () => {
+        await sleep(afterMs, waitSignal);
+        load.stop();
+      });
+    },
     async finish() {
       if (signal.aborted) load.stop();
       return load.done();
     },
   };
+}
+
+/** Waits `ms`; an abort ends the wait early without throwing, as the phases check the signal themselves. */
+async function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0) return;
+  await sleepTimer(ms, undefined, { signal }).catch(() => {});
 }

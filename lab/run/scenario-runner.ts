@@ -14,7 +14,7 @@ import type { Redactor } from '../core/redact.ts';
 import { faults } from '../faults/index.ts';
 import { defaultGradeConfig, type GradeConfig, gradeScenario, type PhaseOutcomes } from '../grading/index.ts';
 import { newScenarioState, probes, type ScenarioState } from '../probes/index.ts';
-import { judgeRotation, runRotation } from '../rotation/index.ts';
+import { judgeRotation, type RotationContext, runRotation } from '../rotation/index.ts';
 import type { LoadedScenario } from '../scenario/loader.ts';
 import type { ActionContext } from './action.ts';
 import { CleanupStack } from './cleanup.ts';
@@ -125,7 +125,11 @@ async function runPhases(run: Run): Promise<void> {
     run.outcomes.steadyState = { passed: steady.passed, message };
     if (!steady.passed) throw new Error(message);
   }
-  if (scenario.load) run.load = await startScenarioLoad(run.loaded, run.deps, run.timeline, run.signal);
+  // A rotation starts the load itself, once its strategy has prepared the platform.
+  if (scenario.load && !scenario.rotation) {
+    run.load = await startScenarioLoad(run.loaded, run.deps, run.timeline, run.signal);
+    await run.load.warmUp(run.signal);
+  }
   const runbook = run.deps.runbook;
   if (scenario.fault) {
     await injectFault(run);
@@ -134,6 +138,7 @@ async function runPhases(run: Run): Promise<void> {
   }
   if (scenario.remediation || (runbook && scenario.fault)) await remediate(run);
   if (scenario.rotation) await rotate(run);
+  await run.load?.windDown(run.signal, scenario.rotation ? 'rotation' : 'recovery');
   // A runbook for a scenario without a fault (a rotation) is followed after the rotation.
   if (runbook && !scenario.fault) {
     run.outcomes.runbookDiagnosis = await runbookStage(run, runbook, 'diagnose', 'rotation');
@@ -217,7 +222,7 @@ async function recover(run: Run, window: ProbeWindow, started: Date): Promise<vo
 
 async function rotate(run: Run): Promise<void> {
   const { strategy, ...params } = run.loaded.scenario.rotation!;
-  const context = {
+  const context: RotationContext = {
     clients: run.deps.clients,
     redactor: run.deps.redactor,
     events: run.deps.events,
@@ -225,8 +230,17 @@ async function rotate(run: Run): Promise<void> {
     scenario: run.record.name,
     ...(run.load ? { load: run.load } : {}),
   };
+  const startLoad = async () => {
+    if (!run.loaded.scenario.load) return;
+    run.load ??= await startScenarioLoad(run.loaded, run.deps, run.timeline, run.signal);
+    context.load = run.load;
+    await run.load.warmUp(run.signal);
+  };
   run.record.rotation = await run.timeline.step('rotation', `rotate with ${strategy}`, () =>
-    runRotation(strategy, params, context, { onCleanup: (name, undo) => run.cleanup.push(name, undo) }),
+    runRotation(strategy, params, context, {
+      onCleanup: (name, undo) => run.cleanup.push(name, undo),
+      afterPrepare: startLoad,
+    }),
   );
   run.timeline.mark('rotation', 'rotated', run.record.rotation.verdict);
 }

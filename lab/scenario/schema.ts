@@ -164,7 +164,29 @@ const load = z.strictObject({
     .number()
     .positive({ error: 'must be a number of requests per second above 0' })
     .describe('Requests per second (constant arrival rate).'),
-  duration: duration.describe('How long the load runs.'),
+  stages: z
+    .array(
+      z.strictObject({
+        target: z
+          .number()
+          .min(0, { error: 'must be a number of requests per second, 0 or more' })
+          .describe('Requests per second reached at the end of the stage.'),
+        duration,
+      }),
+    )
+    .optional()
+    .describe('Ramping arrival rate: the rate moves linearly from rate to each target in turn.'),
+  duration: duration
+    .optional()
+    .describe('How long the load runs at most (with after, it may stop earlier); leave it out with stages.'),
+  before: duration
+    .default('0s')
+    .describe('Time under load before the fault or the rotation, so the window before it has samples.'),
+  after: duration
+    .optional()
+    .describe(
+      'Time the load goes on after the rotation or the recovery ends; then it stops, even before duration.',
+    ),
   timeout: duration.default('2s').describe('Per-request timeout.'),
   maxInFlight: z
     .int({ error: 'must be a whole number' })
@@ -174,6 +196,24 @@ const load = z.strictObject({
   thresholds: thresholds
     .default({})
     .describe('k6 thresholds by metric, for example http_req_duration: [p(99)<250].'),
+}).superRefine((value, context) => {
+  const hasStages = (value.stages?.length ?? 0) > 0;
+  if (hasStages && value.duration !== undefined) {
+    context.addIssue({
+      code: 'custom',
+      path: ['duration'],
+      input: value.duration,
+      message: 'must be left out when stages are given: a ramping load lasts as long as its stages',
+    });
+  }
+  if (!hasStages && value.duration === undefined) {
+    context.addIssue({
+      code: 'custom',
+      path: ['duration'],
+      input: undefined,
+      message: 'is required: give duration (for example 30s) or stages',
+    });
+  }
 });
 
 const checkId = z

@@ -123,6 +123,46 @@ describe('gradeScenario', () => {
   });
 });
 
+describe('rotation checks', () => {
+  const config = defaultGradeConfig({ fault: false, load: true, remediation: false, rotation: true });
+  const outcomes: PhaseOutcomes = { faultInjected: false, cleanups: [] };
+  const rotation = (verdict: string, zeroDowntime: boolean) => ({
+    strategy: 'env-var-restart',
+    startedAt: '2026-01-01T00:00:00.000Z',
+    endedAt: '2026-01-01T00:00:09.000Z',
+    propagation: [],
+    zeroDowntime,
+    verdict,
+  });
+
+  it('requires the rotation to complete and to cause no downtime', () => {
+    expect(config.required).toEqual(expect.arrayContaining(['rotation-completed', 'zero-downtime']));
+  });
+
+  it('passes rotation-completed for a measured failure window but fails zero-downtime', () => {
+    const verdict = 'downtime during the rotation: 351 of 376 requests failed (http-5xx 192, reset 159); failures from second 5 to 12 of the load, about 8s';
+    const grade = gradeScenario(record({ rotation: rotation(verdict, false) }), outcomes, config);
+    const completed = grade.checks.find((check) => check.id === 'rotation-completed')!;
+    const zero = grade.checks.find((check) => check.id === 'zero-downtime')!;
+    expect(completed.passed).toBe(true);
+    expect(completed.message).toContain('about 8s');
+    expect(zero.passed).toBe(false);
+  });
+
+  it('fails rotation-completed when a step failed or nothing was measured', () => {
+    for (const verdict of [
+      'rotation failed: timed out after 60s waiting for Secret basecamp/app-db to hold the new credential',
+      'not judged: no request was sent during the rotation; make the load last longer',
+    ]) {
+      const grade = gradeScenario(record({ rotation: rotation(verdict, false) }), outcomes, config);
+      const completed = grade.checks.find((check) => check.id === 'rotation-completed')!;
+      expect(completed.passed).toBe(false);
+      expect(completed.message).toBe(verdict);
+      expect(grade.passed).toBe(false);
+    }
+  });
+});
+
 describe('scores', () => {
   it('sums weights of passed checks', () => {
     expect(scoreOf([{ weight: 3, passed: true }, { weight: 1, passed: false }])).toEqual({ earned: 3, possible: 4, percent: 75 });

@@ -109,6 +109,16 @@ describe('rotation strategies on a loopback platform', () => {
     const rejected = record.propagation.find((event) => event.name === 'old-credential-rejected')!;
     expect(rejected.detail).toContain('old credential of "app"');
     expect(rejected.afterMs).toBeGreaterThan(served.afterMs + 400);
+    // The undo points the ExternalSecret back at the role it read before, and the service follows.
+    const externalSecret = await platform.clients.kube.read<{
+      apiVersion: string;
+      kind: string;
+      metadata: { name: string };
+      spec: { data: Array<{ remoteRef: { key: string } }> };
+    }>({ apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', name: 'app-db', namespace: 'basecamp' });
+    expect(externalSecret.spec.data.map((item) => item.remoteRef.key)).toEqual(['static-creds/app', 'static-creds/app']);
+    const response = await fetch(new URL('/items', platform.serviceUrl));
+    expect(((await response.json()) as { user: string }).user).toBe('app');
   }, 60_000);
 
   it('env-var-restart measures a failure window', async () => {

@@ -93,6 +93,17 @@ describe('invalid scenarios', () => {
     ]);
   });
 
+  test('a load gives either duration or stages', async () => {
+    expect(await problemsOf('invalid/load-length.yaml')).toEqual([
+      'invalid/load-length.yaml:9:13: load.duration: must be left out when stages are given: a ramping load lasts as long as its stages, received "30s" [invalid-value]',
+      'invalid/load-length.yaml:10:11: load.before: must be a duration: a number with a unit (ms, s, m, h), for example 30s, 2m or 1m30s, received "soon" [invalid-value]',
+      'invalid/load-length.yaml:13:15: load.stages[1].target: must be a number of requests per second, 0 or more, received -1 [invalid-value]',
+    ]);
+    expect(await problemsOf('invalid/load-no-length.yaml')).toEqual([
+      'invalid/load-no-length.yaml:8:3: load.duration: is required: give duration (for example 30s) or stages [invalid-value]',
+    ]);
+  });
+
   test('blocks checked against the registry', async () => {
     expect(await problemsOf('invalid/blocks.yaml')).toEqual([
       'invalid/blocks.yaml:9:15: setup.actions[0].action: unknown action, received "vault-wrte"; did you mean "vault-write"? [unknown-block]',
@@ -152,6 +163,8 @@ describe('invalid scenarios', () => {
       'invalid/blocks.yaml',
       'invalid/duplicate/second.yaml',
       'invalid/links.yaml',
+      'invalid/load-length.yaml',
+      'invalid/load-no-length.yaml',
       'invalid/missing-fields.yaml',
       'invalid/not-a-mapping.yaml',
       'invalid/secret-value.yaml',
@@ -159,8 +172,8 @@ describe('invalid scenarios', () => {
       'invalid/unknown-keys.yaml',
       'invalid/yaml-syntax.yaml',
     ]);
-    // The sum of the per-file lists in this file: 6 + 11 + 5 + 5 + 3 + 1 + 1 + 1 + 1 + 1.
-    expect(result.problems.length).toBe(35);
+    // The sum of the per-file lists in this file: 6 + 11 + 5 + 5 + 3 + 1 + 1 + 1 + 1 + 1, plus 3 + 1 for the load files.
+    expect(result.problems.length).toBe(39);
   });
 
   test('missing path and empty folder', async () => {
