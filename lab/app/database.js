@@ -23,8 +23,8 @@ const DRAIN_DELAY_MS = 2_000;
 const AUTH_RETRY_WAIT_MS = 1_500;
 const AUTH_RETRY_POLL_MS = 100;
 
-/** Sessions a new pool logs in before it takes traffic. */
-const WARM_SESSIONS = 2;
+/** Sessions in a pool when the service sets no size. */
+const DEFAULT_POOL_SIZE = 5;
 
 export function isAuthFailure(error) {
   return Boolean(error && AUTH_FAILURE_CODES.has(error.code));
@@ -80,8 +80,11 @@ export class Database {
   }
 
   /**
-   * Opens the new pool and logs in WARM_SESSIONS sessions before it takes
-   * traffic, so the first requests after a rotation do not each wait for a
+   * Opens the new pool and logs in all its sessions before it takes
+   * traffic: a fixed-size pool, as HikariCP's documentation recommends
+   * (minimumIdle equal to maximumPoolSize). After a static-role rotation the
+   * pool then never has to log in with a password Vault has already
+   * changed, and the first requests on a new pool do not each wait for a
    * login. The old pool serves meanwhile. A failed warm-up is logged, and
    * the new pool is used anyway, because the mounted files are the source of truth.
    */
@@ -90,7 +93,8 @@ export class Database {
     const pool = this.#newPool(credentials);
     const started = Date.now();
     try {
-      const clients = await Promise.all(Array.from({ length: Math.min(WARM_SESSIONS, this.options.poolSize ?? 5) }, () => pool.connect()));
+      const size = this.options.poolSize ?? DEFAULT_POOL_SIZE;
+      const clients = await Promise.all(Array.from({ length: size }, () => pool.connect()));
       for (const client of clients) client.release();
     } catch (error) {
       this.options.log({ level: 'warn', msg: 'warming the new pool failed', error: error.message, code: error.code });
@@ -116,7 +120,7 @@ export class Database {
       database: this.options.database,
       user: credentials.username,
       password: credentials.password,
-      max: this.options.poolSize ?? 5,
+      max: this.options.poolSize ?? DEFAULT_POOL_SIZE,
       connectionTimeoutMillis: 5_000,
       // Idle connections stay open so that after a password rotation the service
       // keeps working on its authenticated sessions until the new Secret arrives.
