@@ -11,6 +11,7 @@ import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { Benchmark, BenchTable } from '../../lab/core/bench.ts';
 import { formatDuration } from '../../lab/core/duration.ts';
+import type { ScenarioRecord } from '../../lab/run/record.ts';
 import { runScenarios } from '../../lab/run/runner.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -70,9 +71,40 @@ export const benchmark: Benchmark = {
             formatDuration(scenario.durationMs ?? 0),
           ]),
         },
+        {
+          id: 'run-suite-rotations',
+          title: 'Rotations under load in the default suite',
+          description:
+            'For each rotate scenario, from run.json: the load over the whole scenario, p99 in milliseconds per window, the failure window (first to last second with a failed request) and the propagation delay to the first request served with the new credential.',
+          columns: ['scenario', 'strategy', 'requests', 'failed', 'p99 before', 'p99 during', 'p99 after', 'failure window', 'new credential served', 'zero downtime'],
+          rows: scenarios.filter((scenario) => scenario.rotation).map(rotationRow),
+        },
       ];
     } finally {
       await rm(reportsDir, { recursive: true, force: true });
     }
   },
 };
+
+function rotationRow(scenario: ScenarioRecord): Array<string | number> {
+  const rotation = scenario.rotation!;
+  const load = scenario.load;
+  const p99 = (name: string) => load?.windows.find((window) => window.name === name)?.p99 ?? '-';
+  const during = load?.windows.find((window) => window.name === 'during-rotation');
+  const kinds = Object.entries(during?.byErrorKind ?? {})
+    .map(([kind, count]) => `${kind} ${count}`)
+    .join(', ');
+  const served = rotation.propagation.find((event) => event.name === 'new-credential-served');
+  return [
+    scenario.name,
+    rotation.strategy,
+    load?.overall.requests ?? 0,
+    kinds ? `${load?.overall.failed ?? 0} (${kinds})` : (load?.overall.failed ?? 0),
+    p99('before-rotation'),
+    p99('during-rotation'),
+    p99('after-rotation'),
+    rotation.failureWindowMs === undefined ? '-' : formatDuration(rotation.failureWindowMs),
+    served ? `${served.afterMs} ms` : '-',
+    rotation.zeroDowntime ? 'yes' : 'no',
+  ];
+}
