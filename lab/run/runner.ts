@@ -4,6 +4,7 @@
  * runs each scenario inside the run lifecycle, grades the run and renders
  * its report. Returns the exit code: 0 only when every required check passed.
  */
+import type { LoadEngineChoice } from '../load/index.ts';
 import path from 'node:path';
 import { acquireBasecamp } from '../basecamp/index.ts';
 import type { Basecamp, BasecampKind } from '../basecamp/types.ts';
@@ -48,6 +49,8 @@ export interface RunScenariosOptions {
   reportsDir?: string;
   /** Runbook sections to verify, by scenario name (`lab verify-runbooks`). */
   runbooks?: Map<string, RunbookUnderTest>;
+  /** Load engine for every scenario with a load, in place of its `load.engine` (`--load-engine`). */
+  loadEngine?: LoadEngineChoice;
 }
 
 export interface RunScenariosResult {
@@ -132,6 +135,7 @@ export async function runScenarios(options: RunScenariosOptions): Promise<RunSce
           runCleanup: run.cleanup,
           store: run.store,
           signal: run.signal,
+          ...(options.loadEngine ? { loadEngine: options.loadEngine } : {}),
           ...(options.runbooks?.has(loaded.scenario.name) ? { runbook: options.runbooks.get(loaded.scenario.name)! } : {}),
         });
       }

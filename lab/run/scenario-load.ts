@@ -50,7 +50,7 @@ export async function startScenarioLoad(
   );
   const length = block.duration ?? `${block.stages?.length ?? 0} stages`;
   const load: LoadRun = await timeline.step('steady-state', `start load ${block.rate}/s for ${length}`, () =>
-    runLoad(profile, { engine: block.engine, signal }),
+    runLoad(profile, { engine: deps.loadEngine ?? block.engine, signal }),
   );
   const first = loaded.scenario.rotation ? 'before-rotation' : 'before-fault';
   load.mark(first);

@@ -10,6 +10,7 @@ import type { LabClients } from '../clients/index.ts';
 import type { Basecamp } from '../basecamp/types.ts';
 import { parseDuration } from '../core/duration.ts';
 import type { EventBus } from '../core/events.ts';
+import type { LoadEngineChoice } from '../load/index.ts';
 import type { Redactor } from '../core/redact.ts';
 import { faults } from '../faults/index.ts';
 import { defaultGradeConfig, type GradeConfig, gradeScenario, type PhaseOutcomes } from '../grading/index.ts';
@@ -44,6 +45,8 @@ export interface ScenarioDeps {
    * remediation, its verify steps run after recovery.
    */
   runbook?: RunbookUnderTest;
+  /** Load engine in place of each scenario's `load.engine` (`lab run --load-engine`). */
+  loadEngine?: LoadEngineChoice;
 }
 
 /** Everything one scenario run shares between its phases. */

@@ -214,3 +214,20 @@ describe('lab doctor', () => {
     );
   });
 });
+
+describe('lab run flags', () => {
+  test('invalid --load-engine exits 2', async () => {
+    const result = await runCli(['run', '--load-engine', 'fast', 'vault-sealed'], { cwd: folder });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('error: invalid --load-engine "fast": must be one of auto, builtin, k6\n');
+  });
+
+  test('--load-engine k6 without k6 exits 3', async () => {
+    // PATH holds only node's folder, so k6 is missing even where it is installed.
+    const env = { PATH: path.dirname(process.execPath) };
+    const result = await runCli(['run', '--load-engine', 'k6', 'vault-sealed'], { cwd: folder, env });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('error: --load-engine k6 was given but k6 is not on PATH\n');
+    expect(result.stderr).toContain('or use --load-engine builtin');
+  });
+});

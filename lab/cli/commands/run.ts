@@ -7,7 +7,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { BASECAMP_KINDS, type BasecampKind } from '../../basecamp/types.ts';
-import { InvalidInputError } from '../../core/errors.ts';
+import { EnvironmentError, InvalidInputError } from '../../core/errors.ts';
+import { findK6, LOAD_ENGINE_CHOICES, type LoadEngineChoice } from '../../load/index.ts';
 import { runScenarios } from '../../run/runner.ts';
 import { JSON_OPTION_HELP, type RegisterCommand } from '../command.ts';
 
@@ -15,6 +16,7 @@ interface RunOptions {
   basecamp: string;
   keep?: boolean;
   json?: boolean;
+  loadEngine?: string;
 }
 
 export const register: RegisterCommand = (program, context) => {
@@ -24,6 +26,10 @@ export const register: RegisterCommand = (program, context) => {
     .argument('[targets...]', 'scenario files, folders, or name filters (default: every scenario under scenarios/)')
     .option('--basecamp <kind>', `basecamp to run on: ${BASECAMP_KINDS.join(', ')}`, 'embedded')
     .option('--keep', 'keep a basecamp this run started running after the run, until Ctrl-C, for inspection')
+    .option(
+      '--load-engine <engine>',
+      `load engine for every scenario with a load, in place of its load.engine: ${LOAD_ENGINE_CHOICES.join(', ')} (auto takes k6 when it is on PATH)`,
+    )
     .option('--json', JSON_OPTION_HELP)
     .addHelpText(
       'after',
@@ -37,6 +43,7 @@ export const register: RegisterCommand = (program, context) => {
           hint: `use one of ${BASECAMP_KINDS.join(', ')}`,
         });
       }
+      const loadEngine = await checkLoadEngine(options.loadEngine);
       const paths: string[] = [];
       const filters: string[] = [];
       for (const target of targets ?? []) {
@@ -56,7 +63,22 @@ export const register: RegisterCommand = (program, context) => {
         stderr: context.stderr,
         color: context.color,
         interactive: context.interactive,
+        ...(loadEngine ? { loadEngine } : {}),
       });
       context.setExitCode(result.exitCode);
     });
 };
+
+/** Validates --load-engine; `k6` needs the binary on PATH, checked before any basecamp starts. */
+async function checkLoadEngine(value: string | undefined): Promise<LoadEngineChoice | undefined> {
+  if (value === undefined) return undefined;
+  if (!(LOAD_ENGINE_CHOICES as readonly string[]).includes(value)) {
+    throw new InvalidInputError(`invalid --load-engine "${value}": must be one of ${LOAD_ENGINE_CHOICES.join(', ')}`);
+  }
+  if (value === 'k6' && !(await findK6())) {
+    throw new EnvironmentError('--load-engine k6 was given but k6 is not on PATH', {
+      hint: 'install k6 (https://grafana.com/docs/k6/latest/set-up/install-k6/) or use --load-engine builtin',
+    });
+  }
+  return value as LoadEngineChoice;
+}
