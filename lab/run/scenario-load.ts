@@ -48,8 +48,13 @@ export async function startScenarioLoad(
     },
     deps.basecamp.endpoints.serviceUrl,
   );
-  const length = block.duration ?? `${block.stages?.length ?? 0} stages`;
-  const load: LoadRun = await timeline.step('steady-state', `start load ${block.rate}/s for ${length}`, () =>
+  const length = block.duration === undefined ? `${block.stages?.length ?? 0} stages` : `at most ${block.duration}`;
+  const bounds = [
+    parseDuration(block.before) > 0 ? `${block.before} before` : undefined,
+    block.after === undefined ? undefined : `${block.after} after`,
+    length,
+  ].filter(Boolean);
+  const load: LoadRun = await timeline.step('steady-state', `start load ${block.rate}/s (${bounds.join(', ')})`, () =>
     runLoad(profile, { engine: deps.loadEngine ?? block.engine, signal }),
   );
   const first = loaded.scenario.rotation ? 'before-rotation' : 'before-fault';

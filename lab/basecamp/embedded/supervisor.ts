@@ -54,17 +54,38 @@ export interface RunningSupervisor {
 
 type OnStop = (what: string, run: () => Promise<void>) => void;
 
+/** Longest wait for one component to stop; the later ones (PostgreSQL among them) still stop after it. */
+const STOP_STEP_TIMEOUT_MS = 20_000;
+/** A stop step slower than this is logged with its time, to find what holds a shutdown up. */
+const SLOW_STOP_STEP_MS = 2_000;
+
+/** Rejects when `promise` has not settled within `ms`; the promise itself goes on. */
+async function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms / 1000}s; going on with the next component`)), ms);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Starts every component; on a failure, stops what already started and rethrows. */
 export async function startSupervisor(options: SupervisorOptions): Promise<RunningSupervisor> {
   const cleanups: Array<{ what: string; run: () => Promise<void> }> = [];
   const stop = async () => {
     while (cleanups.length > 0) {
       const cleanup = cleanups.pop() as (typeof cleanups)[number];
+      const started = performance.now();
       try {
-        await cleanup.run();
+        await withDeadline(cleanup.run(), STOP_STEP_TIMEOUT_MS, `stopping ${cleanup.what}`);
       } catch (error) {
         options.log(`stopping ${cleanup.what} failed: ${(error as Error).message}`);
       }
+      const tookMs = Math.round(performance.now() - started);
+      if (tookMs > SLOW_STOP_STEP_MS) options.log(`stopping ${cleanup.what} took ${tookMs} ms`);
     }
   };
   try {
