@@ -41,7 +41,7 @@ export function formatSummary(record: RunRecord): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** One rotation: failed of all load requests, p99 per window, when the new credential was first served. */
+/** Returns one rotation's row: failed of all load requests, p99 per window, when the new credential was first served. */
 function rotationRow(scenario: ScenarioRecord): string[] {
   const rotation = scenario.rotation!;
   const load = scenario.load;

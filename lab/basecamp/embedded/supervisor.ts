@@ -54,16 +54,16 @@ export interface RunningSupervisor {
 
 type OnStop = (what: string, run: () => Promise<void>) => void;
 
-/** Longest wait for one component to stop; the later ones (PostgreSQL among them) still stop after it. */
+/** Maximum wait for one component to stop; the components after it (PostgreSQL among them) still stop. */
 const STOP_STEP_TIMEOUT_MS = 20_000;
-/** A stop step slower than this is logged with its time, to find what holds a shutdown up. */
+/** A stop step slower than this is logged with its time, to find what delays a shutdown. */
 const SLOW_STOP_STEP_MS = 2_000;
 
 /** Rejects when `promise` has not settled within `ms`; the promise itself goes on. */
-async function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+async function withDeadline<T>(promise: Promise<T>, ms: number, step: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms / 1000}s; going on with the next component`)), ms);
+    timer = setTimeout(() => reject(new Error(`${step} timed out after ${ms / 1000}s; going on with the next component`)), ms);
   });
   try {
     return await Promise.race([promise, deadline]);
