@@ -16,6 +16,7 @@ import { faults } from '../faults/index.ts';
 import { defaultGradeConfig, type GradeConfig, gradeScenario, type PhaseOutcomes } from '../grading/index.ts';
 import { newScenarioState, probes, type ScenarioState } from '../probes/index.ts';
 import { judgeRotation, type RotationContext, runRotation } from '../rotation/index.ts';
+import { ROTATION_FAILED } from '../rotation/verdict.ts';
 import type { LoadedScenario } from '../scenario/loader.ts';
 import type { ActionContext } from './action.ts';
 import { CleanupStack } from './cleanup.ts';
@@ -245,7 +246,13 @@ async function rotate(run: Run): Promise<void> {
       afterPrepare: startLoad,
     }),
   );
-  run.timeline.mark('rotation', 'rotated', run.record.rotation.verdict);
+  const { verdict, propagation } = run.record.rotation;
+  // The verdict is judged once the load has ended; until then the mark lists the propagation delays.
+  const delays = propagation
+    .filter((event) => event.name !== 'rotation-started')
+    .map((event) => `${event.name} ${event.afterMs}ms`)
+    .join(', ');
+  run.timeline.mark('rotation', 'rotated', verdict.startsWith(ROTATION_FAILED) ? verdict : `every step ran: ${delays}`);
 }
 
 async function poll(run: Run, window: ProbeWindow, phase: 'steady-state' | 'symptoms' | 'recovery'): Promise<PollResult> {
