@@ -45,7 +45,7 @@ afterEach(async () => {
 describe('kubeconfig basecamp', () => {
   it('names missing variables', async () => {
     await expect(acquireKubeconfig({ stateDir: join(folder, 'state'), kubeconfig, env: { VAULT_ADDR: 'x' } })).rejects.toThrow(
-      /needs VAULT_TOKEN, PGHOST, PGUSER, PGPASSWORD, LAB_SERVICE_URL in the environment/,
+      /needs VAULT_TOKEN, PGHOST, PGUSER, LAB_SERVICE_URL in the environment/,
     );
   });
 
@@ -57,6 +57,30 @@ describe('kubeconfig basecamp', () => {
 
   it('rejects an unknown context', async () => {
     await expect(acquireKubeconfig({ stateDir: join(folder, 'state'), kubeconfig, context: 'prod', env: ENV })).rejects.toThrow(/context "prod" not found .* staging, other/);
+  });
+
+  it('takes the password from PGPASSFILE', async () => {
+    const passfile = join(folder, 'pgpass');
+    await writeFile(passfile, 'other.example.test:5432:*:postgres:wrong\ndb.example.test:5432:app:postgres:from-file\n', { mode: 0o600 });
+    const { PGPASSWORD: _unused, ...env } = ENV;
+    const basecamp = await acquireKubeconfig({ stateDir: join(folder, 'state'), kubeconfig, env: { ...env, PGPASSFILE: passfile } });
+    expect(await readFile(basecamp.endpoints.postgres.passwordFile, 'utf8')).toBe('from-file\n');
+  });
+
+  it('names the entry PGPASSFILE lacks', async () => {
+    const passfile = join(folder, 'pgpass');
+    await writeFile(passfile, 'other.example.test:5432:*:postgres:wrong\n', { mode: 0o600 });
+    const { PGPASSWORD: _unused, ...env } = ENV;
+    await expect(acquireKubeconfig({ stateDir: join(folder, 'state'), kubeconfig, env: { ...env, PGPASSFILE: passfile } })).rejects.toThrow(
+      `the kubeconfig basecamp found no entry for db.example.test:5432:app:postgres in PGPASSFILE ${passfile}, and PGPASSWORD is not set`,
+    );
+  });
+
+  it('needs PGPASSWORD or PGPASSFILE', async () => {
+    const { PGPASSWORD: _unused, ...env } = ENV;
+    await expect(acquireKubeconfig({ stateDir: join(folder, 'state'), kubeconfig, env })).rejects.toThrow(
+      'the kubeconfig basecamp needs PGPASSWORD, or PGPASSFILE with an entry for the database, in the environment',
+    );
   });
 
   it('keeps secrets in 0600 files', async () => {
