@@ -88,7 +88,7 @@ export function parseThreshold(key: string, expression: string): Threshold {
     throw new InvalidInputError(
       `invalid threshold "${expression}" for ${key}: percentile ${percentile} is over 100`,
       {
-        hint: 'use a percentile from 0 to 100, for example p(99)',
+        hint: 'use a percentile from 0 to 100, for example p(99) or p(99.9)',
       },
     );
   }

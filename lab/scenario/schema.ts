@@ -36,6 +36,15 @@ export const DOC_ANCHOR = /^[^#\s]+\.md#[a-z0-9][-a-z0-9_]*$/;
 export const THRESHOLD_EXPRESSION =
   /^\s*(avg|min|max|med|count|rate|value|p\(\d+(\.\d+)?\))\s*(<=|>=|===|==|!=|<|>)\s*-?\d+(\.\d+)?\s*$/;
 
+/**
+ * Checks the N of a `p(N)` aggregation: k6 reads it as a percentile, so it
+ * must be from 0 to 100. An expression without `p(N)` passes.
+ */
+export function hasPercentileInRange(expression: string): boolean {
+  const match = /p\(\s*(\d+(?:\.\d+)?)\s*\)/.exec(expression);
+  return match === null || Number(match[1]) <= 100;
+}
+
 /** A k6 metric name, optionally with a tag filter: `http_req_duration{window:during-rotation}`. */
 export const THRESHOLD_METRIC = /^[a-zA-Z_][a-zA-Z0-9_]*(\{[a-zA-Z0-9_-]+:[^{}]+\})?$/;
 
@@ -138,9 +147,14 @@ const thresholds = z.record(
   }),
   z
     .array(
-      z.string().regex(THRESHOLD_EXPRESSION, {
-        error: 'must be a k6 threshold such as p(99)<250 or rate<0.001',
-      }),
+      z
+        .string()
+        .regex(THRESHOLD_EXPRESSION, {
+          error: 'must be a k6 threshold such as p(99)<250 or rate<0.001',
+        })
+        .refine(hasPercentileInRange, {
+          error: 'must use a percentile from 0 to 100 in p(N), for example p(99)<250 or p(99.9)<500',
+        }),
     )
     .min(1, { error: 'must list at least one threshold expression' }),
 );

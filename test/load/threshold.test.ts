@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { InvalidInputError } from '../../lab/core/errors.ts';
 import { evaluateThresholds, type MetricValues, parseThreshold } from '../../lab/load/threshold.ts';
 
 function values(overrides: Partial<MetricValues> = {}): MetricValues {
@@ -59,6 +60,32 @@ describe('thresholds in k6 syntax', () => {
     },
   ])('rejects $key $expression', ({ key, expression, message }) => {
     expect(() => parseThreshold(key, expression)).toThrow(message);
+  });
+
+  it.each([
+    { expression: 'p(101)<250', percentile: 101 },
+    { expression: 'p(100.5) < 250', percentile: 100.5 },
+  ])('rejects percentile over 100: $expression', ({ expression, percentile }) => {
+    let error: unknown;
+    try {
+      parseThreshold('http_req_duration', expression);
+    } catch (caught) {
+      error = caught;
+    }
+
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as InvalidInputError).message).toBe(
+      `invalid threshold "${expression}" for http_req_duration: percentile ${percentile} is over 100`,
+    );
+    expect((error as InvalidInputError).hint).toBe(
+      'use a percentile from 0 to 100, for example p(99) or p(99.9)',
+    );
+  });
+
+  it.each(['p(0)<1', 'p(100)<900', 'p(99.99)<500'])('accepts percentile bound %s', (expression) => {
+    expect(parseThreshold('http_req_duration', expression).percentile).toBe(
+      Number(/p\((.*)\)/.exec(expression)![1]),
+    );
   });
 
   it('evaluates a window selector only in its window', () => {

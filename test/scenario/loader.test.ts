@@ -104,6 +104,13 @@ describe('invalid scenarios', () => {
     ]);
   });
 
+  test('threshold percentile from 0 to 100', async () => {
+    expect(await problemsOf('invalid/threshold-percentile.yaml')).toEqual([
+      'invalid/threshold-percentile.yaml:11:54: load.thresholds.http_req_duration[2]: must use a percentile from 0 to 100 in p(N), for example p(99)<250 or p(99.9)<500, received "p(101)<250" [invalid-value]',
+      'invalid/threshold-percentile.yaml:11:68: load.thresholds.http_req_duration[3]: must use a percentile from 0 to 100 in p(N), for example p(99)<250 or p(99.9)<500, received "p(100.5) < 250" [invalid-value]',
+    ]);
+  });
+
   test('blocks checked against the registry', async () => {
     expect(await problemsOf('invalid/blocks.yaml')).toEqual([
       'invalid/blocks.yaml:9:15: setup.actions[0].action: unknown action, received "vault-wrte"; did you mean "vault-write"? [unknown-block]',
@@ -168,12 +175,14 @@ describe('invalid scenarios', () => {
       'invalid/missing-fields.yaml',
       'invalid/not-a-mapping.yaml',
       'invalid/secret-value.yaml',
+      'invalid/threshold-percentile.yaml',
       'invalid/two-documents.yaml',
       'invalid/unknown-keys.yaml',
       'invalid/yaml-syntax.yaml',
     ]);
-    // The sum of the per-file lists in this file: 6 + 11 + 5 + 5 + 3 + 1 + 1 + 1 + 1 + 1, plus 3 + 1 for the load files.
-    expect(result.problems.length).toBe(39);
+    // The sum of the per-file lists in this file: 6 + 11 + 5 + 5 + 3 + 1 + 1 + 1 + 1 + 1.
+    // The load files add 3 + 1 and the threshold file adds 2.
+    expect(result.problems.length).toBe(41);
   });
 
   test('missing path and empty folder', async () => {
