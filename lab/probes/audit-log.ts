@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { PLATFORM } from '../clients/platform.ts';
+import { formatCount } from '../core/plural.ts';
 import { defineProbe } from './probe.ts';
 
 interface AuditEntry {
@@ -53,7 +54,7 @@ export const auditLog = defineProbe({
     );
 
     const by = params.accessor ? ' by the given accessor' : '';
-    const found = `${matches.length} audit entries for ${params.path}${by} since the scenario started`;
+    const found = `${formatCount(matches.length, 'audit entry', 'audit entries')} for ${params.path}${by} since the scenario started`;
     return { ok: params.expect === 'present' ? matches.length > 0 : matches.length === 0, message: found, value: matches.length };
   },
 });

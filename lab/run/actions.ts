@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { PLATFORM } from '../clients/platform.ts';
 import { duration } from '../scenario/schema.ts';
 import { parseDuration } from '../core/duration.ts';
+import { formatCount } from '../core/plural.ts';
 import { unsealVault } from '../faults/unseal.ts';
 import { externalSecretRef, forceSync, forceSyncStore, waitForRollout } from '../faults/support.ts';
 import type { BlockSpec } from '../scenario/registry.ts';
@@ -107,7 +108,7 @@ const revertFault = defineAction({
   schema: z.strictObject({}),
   async run({ revertFault: revert }) {
     const count = await revert();
-    return `ran ${count} undo steps of the fault`;
+    return `ran ${formatCount(count, 'undo step')} of the fault`;
   },
 });
 

@@ -10,6 +10,7 @@ import { acquireBasecamp } from '../basecamp/index.ts';
 import type { Basecamp, BasecampKind } from '../basecamp/types.ts';
 import { openClients } from '../clients/index.ts';
 import { ExitCode, InvalidInputError } from '../core/errors.ts';
+import { formatCount } from '../core/plural.ts';
 import { faultSpecs } from '../faults/index.ts';
 import { CHECK_IDS, runScore, unknownCheckIds } from '../grading/index.ts';
 import { probeSpecs } from '../probes/index.ts';
@@ -68,7 +69,9 @@ export async function selectScenarios(options: Pick<RunScenariosOptions, 'root' 
   const paths = options.paths.length > 0 ? options.paths : ['scenarios'];
   const { scenarios, problems } = await loadScenarios(paths, { root: options.root, registry: scenarioRegistry() });
   if (problems.length > 0) {
-    throw new InvalidInputError(`${problems.length} problems in scenario files:\n${problems.map(formatProblem).join('\n')}`, {
+    const files = new Set(problems.map((problem) => problem.file)).size;
+    const counts = `${formatCount(problems.length, 'problem')} in ${formatCount(files, 'scenario file')}`;
+    throw new InvalidInputError(`${counts}:\n${problems.map(formatProblem).join('\n')}`, {
       hint: 'fix the fields named above; `lab validate` lists the same problems',
     });
   }

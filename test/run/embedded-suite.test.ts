@@ -32,7 +32,7 @@ const SYMPTOMS: Record<string, string[]> = {
   'audit-device-blocked': ['internal error'],
   'credential-compromised': ['login accepted'],
   'credential-compromised-dynamic': ['login accepted'],
-  'audit-who-read-secret': ['audit entries for database/static-creds/app'],
+  'audit-who-read-secret': ['for database/static-creds/app since the scenario started'],
   'env-var-consumer': ['answered 5', 'password authentication failed'],
 };
 
