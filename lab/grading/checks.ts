@@ -3,6 +3,8 @@
  * (observations, detection, recovery, load) and the outcome of its phases,
  * and states why it passed or failed, quoting what was seen.
  */
+import { formatDuration } from '../core/duration.ts';
+import { formatCount } from '../core/plural.ts';
 import { NOT_JUDGED, ROTATION_FAILED } from '../rotation/verdict.ts';
 import type { CheckResult, Observation, Phase, ScenarioRecord } from '../run/record.ts';
 
@@ -71,8 +73,8 @@ export const CHECKS: Record<CheckId, (record: ScenarioRecord, outcomes: PhaseOut
     const title = 'the expected symptom appeared';
     if (!outcomes.faultInjected) return { title, phase: 'symptoms', passed: false, message: 'no fault was injected' };
     if (record.detection) {
-      const after = (record.detection.afterMs / 1000).toFixed(1);
-      return { title, phase: 'symptoms', passed: true, message: `detected after ${after}s by ${record.detection.probe}: "${record.detection.message}"` };
+      const after = formatDuration(record.detection.afterMs);
+      return { title, phase: 'symptoms', passed: true, message: `detected after ${after} by ${record.detection.probe}: "${record.detection.message}"` };
     }
     const last = lastFailure(record.observations, 'symptoms');
     const seen = last ? `; last seen: "${last.message}"` : '';
@@ -82,8 +84,8 @@ export const CHECKS: Record<CheckId, (record: ScenarioRecord, outcomes: PhaseOut
   recovered: (record, outcomes) => {
     const title = 'the system recovered within the limit';
     if (record.recovery) {
-      const after = (record.recovery.afterMs / 1000).toFixed(1);
-      return { title, phase: 'recovery', passed: true, message: `every recovery probe passed ${after}s after remediation began` };
+      const after = formatDuration(record.recovery.afterMs);
+      return { title, phase: 'recovery', passed: true, message: `every recovery probe passed ${after} after remediation began` };
     }
     const last = lastFailure(record.observations, 'recovery');
     const seen = last ? `; still failing: "${last.message}"` : '';
@@ -152,7 +154,7 @@ export const CHECKS: Record<CheckId, (record: ScenarioRecord, outcomes: PhaseOut
     const failed = outcomes.cleanups.filter((cleanup) => !cleanup.ok);
     const message = failed.length
       ? `cleanup failed: ${failed.map((cleanup) => `${cleanup.name} (${cleanup.error ?? 'error'})`).join('; ')}`
-      : `${outcomes.cleanups.length} cleanup steps ran`;
+      : `${formatCount(outcomes.cleanups.length, 'cleanup step')} ran`;
     return { title: 'teardown reverted every change', phase: 'teardown', passed: failed.length === 0, message };
   },
 };

@@ -44,8 +44,37 @@ describe('gradeScenario', () => {
     expect(grade.passed).toBe(true);
     expect(grade.score.percent).toBe(100);
     const detected = grade.checks.find((check) => check.id === 'detected');
-    expect(detected?.message).toContain('"Vault sys/health 503: sealed=true"');
-    expect(detected?.message).toContain('4.2s');
+    expect(detected?.message).toBe('detected after 4.2s by vault-health: "Vault sys/health 503: sealed=true"');
+    const recovered = grade.checks.find((check) => check.id === 'recovered');
+    expect(recovered?.message).toBe('every recovery probe passed 3.0s after remediation began');
+    const reverted = grade.checks.find((check) => check.id === 'reverted');
+    expect(reverted?.message).toBe('1 cleanup step ran');
+  });
+
+  it.each([
+    { afterMs: 46, detected: 'detected after 46ms by vault-health: "sealed"', recovered: 'every recovery probe passed 46ms after remediation began' },
+    { afterMs: 1200, detected: 'detected after 1.2s by vault-health: "sealed"', recovered: 'every recovery probe passed 1.2s after remediation began' },
+    { afterMs: 63_000, detected: 'detected after 1m03s by vault-health: "sealed"', recovered: 'every recovery probe passed 1m03s after remediation began' },
+  ])('states detection and recovery time of $afterMs ms', ({ afterMs, detected, recovered }) => {
+    const fast = record({
+      detection: { ...detection, afterMs, message: 'sealed' },
+      recovery: { ...recovery, afterMs },
+    });
+    const grade = gradeScenario(fast, healthy, config);
+
+    expect(grade.checks.find((check) => check.id === 'detected')?.message).toBe(detected);
+    expect(grade.checks.find((check) => check.id === 'recovered')?.message).toBe(recovered);
+  });
+
+  it.each([
+    { count: 0, message: '0 cleanup steps ran' },
+    { count: 1, message: '1 cleanup step ran' },
+    { count: 3, message: '3 cleanup steps ran' },
+  ])('counts $count cleanup steps in reverted', ({ count, message }) => {
+    const cleanups = Array.from({ length: count }, (_, index) => ({ name: `cleanup ${index}`, ok: true }));
+    const grade = gradeScenario(record({ detection, recovery }), { ...healthy, cleanups }, config);
+
+    expect(grade.checks.find((check) => check.id === 'reverted')?.message).toBe(message);
   });
 
   it('fails a required check when the symptom never appeared', () => {
