@@ -3,6 +3,7 @@
  * and registers itself. This file wires them, decides on colour and TTY
  * behaviour, and maps errors to the exit-code table in core/errors.ts.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
@@ -35,11 +36,13 @@ const COMMANDS: Record<string, CommandModule> = {
 };
 
 /**
- * Imports the command modules `argv` needs: the one it names, or all of them for
- * top-level help, `lab help`, no command or an unknown one (so commander
- * can list them and suggest the closest name).
+ * Imports the command modules `argv` needs: none for `lab --version`, the one
+ * it names, or all of them for top-level help, `lab help`, no command or an
+ * unknown one (so commander can list them and suggest the closest name).
  */
 async function commandsFor(argv: string[]): Promise<RegisterCommand[]> {
+  const [only, ...rest] = argv.slice(2);
+  if (rest.length === 0 && (only === '--version' || only === '-V')) return [];
   const name = argv.slice(2).find((argument) => !argument.startsWith('-'));
   const load =
     name !== undefined && Object.hasOwn(COMMANDS, name)
@@ -50,6 +53,12 @@ async function commandsFor(argv: string[]): Promise<RegisterCommand[]> {
 }
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Reads the `version` field of the project's package.json, which `lab --version` prints. */
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
+  return manifest.version;
+}
 
 /** Runs the CLI with `argv` (as in process.argv) and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -72,6 +81,7 @@ export async function main(argv: string[]): Promise<number> {
 
   const program = new Command('lab')
     .description('basecamp-lab: chaos and exit tests for the secrets lifecycle on Kubernetes')
+    .version(packageVersion(), '-V, --version', 'print the version of basecamp-lab')
     .option('--no-color', 'turn colour off (also NO_COLOR, or when output is not a terminal)')
     .exitOverride()
     .configureOutput({

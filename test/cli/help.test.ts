@@ -59,6 +59,15 @@ describe('top-level help', () => {
     expect(result.stdout).toContain('--no-color');
   });
 
+  test.each(['--version', '-V'])('%s prints the package version', async (flag) => {
+    const manifest = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
+    const result = await runCli([flag], { cwd });
+
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe(`${manifest.version}\n`);
+  });
+
   test('no command is a usage error', async () => {
     const result = await runCli([], { cwd });
     expect(result.code).toBe(2);
