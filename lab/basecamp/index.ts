@@ -13,8 +13,8 @@
 import { resolve } from 'node:path';
 import { InvalidInputError } from '../core/errors.ts';
 import { acquireEmbedded } from './embedded/index.ts';
-import { acquireKind } from './kind.ts';
-import { acquireKubeconfig } from './kubeconfig.ts';
+import { acquireKind, checkKindReady } from './kind.ts';
+import { acquireKubeconfig, checkKubeconfigReady } from './kubeconfig.ts';
 import { BASECAMP_KINDS, type Basecamp, type BasecampKind } from './types.ts';
 
 export interface AcquireBasecampOptions {
@@ -47,6 +47,16 @@ export async function acquireBasecamp(options: AcquireBasecampOptions): Promise<
     default:
       throw new InvalidInputError(`basecamp kind must be one of ${BASECAMP_KINDS.join(', ')}, received ${JSON.stringify(options.kind)}`);
   }
+}
+
+/**
+ * Checks, before a run opens its folder, that a basecamp of this kind can
+ * be acquired here; throws EnvironmentError naming what is missing. The
+ * embedded basecamp needs nothing beyond this package.
+ */
+export async function checkBasecampReady(kind: BasecampKind): Promise<void> {
+  if (kind === 'kind') await checkKindReady();
+  if (kind === 'kubeconfig') await checkKubeconfigReady();
 }
 
 export type { Basecamp, BasecampEndpoints, BasecampKind } from './types.ts';

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { EnvironmentError } from '../core/errors.ts';
+import { probeDockerEngine } from '../core/tools.ts';
 import { MANIFEST_DIR } from './manifests.ts';
 import type { Basecamp } from './types.ts';
 
@@ -85,13 +86,26 @@ export async function missingTools(tools: readonly string[] = REQUIRED_TOOLS): P
   return missing;
 }
 
-export async function acquireKind(options: { root: string; stateDir: string; log?: (line: string) => void }): Promise<Basecamp> {
+/**
+ * Throws EnvironmentError naming everything the kind basecamp lacks here:
+ * tools missing from PATH and a Docker engine `docker info` cannot reach.
+ */
+export async function checkKindReady(): Promise<void> {
   const missing = await missingTools();
-  if (missing.length > 0) {
-    throw new EnvironmentError(`the kind basecamp needs ${missing.join(', ')} on PATH`, {
-      hint: 'install Docker, kind, kubectl and helm, or use the embedded basecamp (the default)',
+  const lacks = missing.length > 0 ? [`${missing.join(', ')} on PATH`] : [];
+  if (!missing.includes('docker')) {
+    const engine = await probeDockerEngine();
+    if (!engine.reachable) lacks.push(`a reachable Docker engine (docker info: ${engine.problem ?? 'not reachable'})`);
+  }
+  if (lacks.length > 0) {
+    throw new EnvironmentError(`the kind basecamp needs ${lacks.join(' and ')}`, {
+      hint: '`npx lab doctor --basecamp kind` shows how to install each; or use the embedded basecamp (the default)',
     });
   }
+}
+
+export async function acquireKind(options: { root: string; stateDir: string; log?: (line: string) => void }): Promise<Basecamp> {
+  await checkKindReady();
   const plan = kindPlan({ stateDir: options.stateDir });
   await mkdir(options.stateDir, { recursive: true });
   await writeFile(join(options.stateDir, 'kind-cluster.yaml'), stringify(plan.clusterConfig));

@@ -29,22 +29,7 @@ const pgpass = createRequire(import.meta.url)('pgpass/lib/helper.js') as {
 export async function acquireKubeconfig(options: { stateDir: string; kubeconfig?: string; context?: string; env?: NodeJS.ProcessEnv }): Promise<Basecamp> {
   const env = options.env ?? process.env;
   const source = resolve(options.kubeconfig ?? env.KUBECONFIG?.split(':')[0] ?? join(homedir(), '.kube', 'config'));
-  const missing = REQUIRED_VARIABLES.filter((name) => !env[name]);
-  if (missing.length > 0) {
-    throw new EnvironmentError(`the kubeconfig basecamp needs ${missing.join(', ')} in the environment`, {
-      hint: 'export the addresses and credentials of the cluster\'s Vault, PostgreSQL and service before `lab run --basecamp kubeconfig`',
-    });
-  }
-  const password = env.PGPASSWORD || (await passwordFromPassfile(env));
-  if (!password) {
-    const where = `${env.PGHOST}:${env.PGPORT ?? 5432}:${env.PGDATABASE ?? 'app'}:${env.PGUSER}`;
-    throw new EnvironmentError(
-      env.PGPASSFILE
-        ? `the kubeconfig basecamp found no entry for ${where} in PGPASSFILE ${env.PGPASSFILE}, and PGPASSWORD is not set`
-        : 'the kubeconfig basecamp needs PGPASSWORD, or PGPASSFILE with an entry for the database, in the environment',
-      { hint: `add a line host:port:database:user:password matching ${where} to the password file, or export PGPASSWORD` },
-    );
-  }
+  const password = await checkKubeconfigReady(env);
   if (options.context !== undefined && !/^[A-Za-z0-9@._:/-]+$/.test(options.context)) {
     throw new InvalidInputError(`context name ${JSON.stringify(options.context)} contains characters a kubeconfig context name cannot have`);
   }
@@ -63,7 +48,7 @@ export async function acquireKubeconfig(options: { stateDir: string; kubeconfig?
     serviceUrl: env.LAB_SERVICE_URL as string,
     stateDir: options.stateDir,
   };
-  return { kind: 'kubeconfig', endpoints, env: () => basecampEnvironment(endpoints), stop: async () => undefined };
+  return { kind: 'kubeconfig', endpoints, owned: false, env: () => basecampEnvironment(endpoints), stop: async () => undefined };
 }
 
 async function writeSecret(file: string, value: string): Promise<void> {
@@ -88,6 +73,30 @@ async function contextKubeconfig(stateDir: string, source: string, context: stri
   const file = join(stateDir, 'kubeconfig');
   await writeFile(file, config.exportConfig(), { mode: 0o600 });
   return file;
+}
+
+/**
+ * Throws EnvironmentError naming the variables the kubeconfig basecamp
+ * lacks; returns the PostgreSQL password, from PGPASSWORD or PGPASSFILE.
+ */
+export async function checkKubeconfigReady(env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const missing = REQUIRED_VARIABLES.filter((name) => !env[name]);
+  if (missing.length > 0) {
+    throw new EnvironmentError(`the kubeconfig basecamp needs ${missing.join(', ')} in the environment`, {
+      hint: 'export the addresses and credentials of the cluster\'s Vault, PostgreSQL and service before `lab run --basecamp kubeconfig`',
+    });
+  }
+  const password = env.PGPASSWORD || (await passwordFromPassfile(env));
+  if (!password) {
+    const where = `${env.PGHOST}:${env.PGPORT ?? 5432}:${env.PGDATABASE ?? 'app'}:${env.PGUSER}`;
+    throw new EnvironmentError(
+      env.PGPASSFILE
+        ? `the kubeconfig basecamp found no entry for ${where} in PGPASSFILE ${env.PGPASSFILE}, and PGPASSWORD is not set`
+        : 'the kubeconfig basecamp needs PGPASSWORD, or PGPASSFILE with an entry for the database, in the environment',
+      { hint: `add a line host:port:database:user:password matching ${where} to the password file, or export PGPASSWORD` },
+    );
+  }
+  return password;
 }
 
 /**

@@ -46,4 +46,6 @@ export interface Basecamp {
   env(): Promise<Record<string, string>>;
   /** Stops what this process started; a no-op for a basecamp it only attached to. */
   stop(): Promise<void>;
+  /** False when this process only attached to a basecamp another one runs (`lab up`, an existing cluster). */
+  readonly owned?: boolean;
 }

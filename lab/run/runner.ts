@@ -6,7 +6,7 @@
  */
 import type { LoadEngineChoice } from '../load/index.ts';
 import path from 'node:path';
-import { acquireBasecamp } from '../basecamp/index.ts';
+import { acquireBasecamp, checkBasecampReady } from '../basecamp/index.ts';
 import type { Basecamp, BasecampKind } from '../basecamp/types.ts';
 import { openClients } from '../clients/index.ts';
 import { ExitCode, InvalidInputError } from '../core/errors.ts';
@@ -26,6 +26,7 @@ import type { RunRecord, RunStatus } from './record.ts';
 import type { RunbookUnderTest } from './runbook-stage.ts';
 import { readRunRecord } from './run-folder.ts';
 import { runScenario } from './scenario-runner.ts';
+import { killDescendants } from './processes.ts';
 import { formatSummary } from './summary.ts';
 
 export interface RunScenariosOptions {
@@ -99,6 +100,8 @@ export async function selectScenarios(options: Pick<RunScenariosOptions, 'root' 
 export async function runScenarios(options: RunScenariosOptions): Promise<RunScenariosResult> {
   const { run: scenarios, skipped } = await selectScenarios(options);
   const output = options.json ? options.stderr : options.stdout;
+  // A basecamp that cannot start here fails before a run folder exists, with one error and its hint.
+  if (!options.basecamp) await checkBasecampReady(options.basecampKind);
 
   let kept: Basecamp | undefined;
   // Created outside the lifecycle, so the report's leak check gets every secret the run handled.
@@ -113,14 +116,18 @@ export async function runScenarios(options: RunScenariosOptions): Promise<RunSce
       color: options.color,
       interactive: options.interactive,
       handleSignals: options.handleSignals ?? true,
+      // An interrupted run still renders its report and prints its summary below, then exits 130.
+      exitOnInterrupt: false,
       redactor,
     },
     async (run) => {
       const basecamp = await run.events.step({ step: `basecamp ${options.basecampKind}`, phase: 'setup' }, () =>
         options.basecamp ? Promise.resolve(options.basecamp) : acquireBasecamp({ kind: options.basecampKind, root: options.root }),
       );
-      if (!options.basecamp && !options.keep) run.cleanup.push('stop the basecamp', () => basecamp.stop());
-      if (!options.basecamp && options.keep) kept = basecamp;
+      // A basecamp `lab up` started, or an existing cluster, stays as it is after the run.
+      const owned = !options.basecamp && basecamp.owned !== false;
+      if (owned && !options.keep) run.cleanup.push('stop the basecamp', () => basecamp.stop());
+      if (owned && options.keep) kept = basecamp;
       const clients = await openClients(basecamp.endpoints);
       run.cleanup.push('close the API clients', () => clients.close());
       await run.store.update((record) => {
@@ -167,6 +174,10 @@ export async function runScenarios(options: RunScenariosOptions): Promise<RunSce
   if (options.json) options.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
   if (outcome.error !== undefined && outcome.status === 'errored') {
     output.write(`error: ${outcome.error instanceof Error ? outcome.error.message : String(outcome.error)}\n`);
+  }
+  if (outcome.status === 'interrupted') {
+    await killDescendants();
+    return { exitCode: ExitCode.interrupted, record, runDir: outcome.folder.dir };
   }
   if (kept) await holdBasecamp(kept, output);
   return { exitCode, record, runDir: outcome.folder.dir };

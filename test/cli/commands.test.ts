@@ -1,8 +1,8 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { runCli } from './run-cli.ts';
+import { PROJECT_ROOT, runCli } from './run-cli.ts';
 
 // Each test starts the real CLI, and validate and list import every harness area, which
 // can take tens of seconds on a loaded machine. These tests get a longer timeout.
@@ -220,6 +220,24 @@ describe('lab run flags', () => {
     const result = await runCli(['run', '--load-engine', 'fast', 'vault-sealed'], { cwd: folder });
     expect(result.code).toBe(2);
     expect(result.stderr).toBe('error: invalid --load-engine "fast": must be one of auto, builtin, k6\n');
+  });
+
+  test('--basecamp kind without its tools exits 3 before any run', async () => {
+    const reports = path.join(PROJECT_ROOT, 'reports');
+    const before = existsSync(reports) ? readdirSync(reports).sort() : [];
+    // PATH holds only node and sh, so docker, kind, kubectl and helm are all missing.
+    const bin = path.join(folder, 'node-and-sh');
+    mkdirSync(bin, { recursive: true });
+    if (!existsSync(path.join(bin, 'node'))) symlinkSync(process.execPath, path.join(bin, 'node'));
+    if (!existsSync(path.join(bin, 'sh'))) symlinkSync('/bin/sh', path.join(bin, 'sh'));
+    const result = await runCli(['run', '--basecamp', 'kind', 'vault-sealed'], { cwd: folder, env: { PATH: bin } });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toBe(
+      'error: the kind basecamp needs docker, kind, kubectl, helm on PATH\n' +
+        'hint: `npx lab doctor --basecamp kind` shows how to install each; or use the embedded basecamp (the default)\n',
+    );
+    expect(result.stdout).toBe('');
+    expect(existsSync(reports) ? readdirSync(reports).sort() : []).toEqual(before);
   });
 
   test('--load-engine k6 without k6 exits 3', async () => {

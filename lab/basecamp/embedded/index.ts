@@ -28,7 +28,7 @@ export async function acquireEmbedded(options: EmbeddedOptions): Promise<Basecam
 }
 
 function attached(endpoints: BasecampEndpoints): Basecamp {
-  return { kind: 'embedded', endpoints, env: () => basecampEnvironment(endpoints), stop: async () => undefined };
+  return { kind: 'embedded', endpoints, owned: false, env: () => basecampEnvironment(endpoints), stop: async () => undefined };
 }
 
 /** Starts the supervisor here; the pid file marks the folder as taken while it runs. */
