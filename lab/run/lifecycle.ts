@@ -12,7 +12,7 @@ import { ExitCode, exitCodeOf, InterruptedError } from '../core/errors.ts';
 import { EventBus, type EventSink } from '../core/events.ts';
 import { Redactor } from '../core/redact.ts';
 import { type CleanupOutcome, CleanupStack } from './cleanup.ts';
-import { killDescendants, ProcessRegistry } from './processes.ts';
+import { killDescendants, killDescendantsNow, ProcessRegistry } from './processes.ts';
 import { RUN_RECORD_VERSION, type RunRecord, type RunStatus } from './record.ts';
 import { createReporter, type Reporter } from './reporter.ts';
 import { EVENTS_FILE, RUN_FILE, RunFolder, RunRecordStore } from './run-folder.ts';
@@ -234,9 +234,14 @@ async function closeRun(
   return outcome;
 }
 
-/** Handles a second signal: kills every child group now, writes the record as interrupted and exits 130. */
+/** Handles a second signal: kills every child group and descendant now, writes the record as interrupted and exits 130. */
 function forceExit(run: OpenRun): void {
   run.context.processes.killAllNow();
+  // The pods and PostgreSQL of a basecamp this process started are its descendants too.
+  const killed = killDescendantsNow();
+  process.stderr.write(
+    `stopped at once: killed ${killed} process(es) without their cleanups; \`npx lab down\` or the next run removes what is left in .lab\n`,
+  );
   try {
     run.context.store.updateSync((record) => {
       record.status = 'interrupted';

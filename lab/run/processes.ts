@@ -118,6 +118,13 @@ export async function killDescendants(graceMs: number = KILL_GRACE_MS): Promise<
   return targets;
 }
 
+/** Sends SIGKILL to every descendant of this process at once, for a forced exit; returns how many there were. */
+export function killDescendantsNow(): number {
+  const targets = descendantPids();
+  for (const pid of targets) sendSignal(pid, 'SIGKILL');
+  return targets.length;
+}
+
 function sendSignal(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(pid, signal);

@@ -320,7 +320,9 @@ function recordError(run: Run, error: unknown): void {
   const message = error instanceof Error ? error.message : String(error);
   if (run.deps.signal.aborted) {
     run.record.status = 'interrupted';
-    run.record.error = message;
+    // The step that was running fails with whatever the abort broke (a closed client, say); the cause is the signal.
+    const reason: unknown = run.deps.signal.reason;
+    run.record.error = reason instanceof Error ? reason.message : 'interrupted';
   } else if (run.signal.aborted) {
     run.record.status = 'timedout';
     run.record.error = `scenario exceeded its time limit of ${run.loaded.scenario.timeLimit}`;

@@ -132,5 +132,10 @@ describe('lab run interrupted by SIGINT', () => {
     const record = JSON.parse(readFileSync(path.join(root, 'reports', 'latest', 'run.json'), 'utf8')) as RunRecord;
     expect(record.status).toBe('interrupted');
     expect(record.scenarios[0]!.status).toBe('interrupted');
+    expect(record.scenarios[0]!.error).toBe('interrupted by SIGINT');
+    // The report and the summary are written for an interrupted run too.
+    expect(existsSync(path.join(root, 'reports', 'latest', 'report.md'))).toBe(true);
+    expect(output).toMatch(/^run folder: reports\/\S+$/m);
+    expect(output).toContain('finished with exit code 130');
   }, 60_000);
 });
