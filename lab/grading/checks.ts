@@ -48,6 +48,8 @@ export interface PhaseOutcomes {
   runbookDiagnosis?: { passed: boolean; message: string; failedStep?: string };
   runbookVerification?: { passed: boolean; message: string; failedStep?: string };
   cleanups: Array<{ name: string; ok: boolean; error?: string }>;
+  /** Why the scenario stopped early (`interrupted by SIGINT`), so unfinished phases read as not measured. */
+  interrupted?: string;
 }
 
 export interface CheckVerdict {
@@ -76,6 +78,7 @@ export const CHECKS: Record<CheckId, (record: ScenarioRecord, outcomes: PhaseOut
       const after = formatDuration(record.detection.afterMs);
       return { title, phase: 'symptoms', passed: true, message: `detected after ${after} by ${record.detection.probe}: "${record.detection.message}"` };
     }
+    if (outcomes.interrupted) return { title, phase: 'symptoms', passed: false, message: `not measured: ${outcomes.interrupted} before the symptoms appeared` };
     const last = lastFailure(record.observations, 'symptoms');
     const seen = last ? `; last seen: "${last.message}"` : '';
     return { title, phase: 'symptoms', passed: false, message: `symptoms did not all appear within ${outcomes.symptomsWithin ?? 'the limit'}${seen}` };
@@ -87,6 +90,7 @@ export const CHECKS: Record<CheckId, (record: ScenarioRecord, outcomes: PhaseOut
       const after = formatDuration(record.recovery.afterMs);
       return { title, phase: 'recovery', passed: true, message: `every recovery probe passed ${after} after remediation began` };
     }
+    if (outcomes.interrupted) return { title, phase: 'recovery', passed: false, message: `not measured: ${outcomes.interrupted} before recovery` };
     const last = lastFailure(record.observations, 'recovery');
     const seen = last ? `; still failing: "${last.message}"` : '';
     return { title, phase: 'recovery', passed: false, message: `not recovered within ${outcomes.recoveryWithin ?? 'the limit'}${seen}` };

@@ -323,6 +323,7 @@ function recordError(run: Run, error: unknown): void {
     // The step that was running fails with whatever the abort broke (a closed client, say); the cause is the signal.
     const reason: unknown = run.deps.signal.reason;
     run.record.error = reason instanceof Error ? reason.message : 'interrupted';
+    run.outcomes.interrupted = run.record.error;
   } else if (run.signal.aborted) {
     run.record.status = 'timedout';
     run.record.error = `scenario exceeded its time limit of ${run.loaded.scenario.timeLimit}`;

@@ -88,6 +88,16 @@ describe('gradeScenario', () => {
     expect(detected.message).toContain('Vault sys/health 200: sealed=false');
   });
 
+  it('says an interrupted scenario was not measured', () => {
+    const interrupted: PhaseOutcomes = { ...healthy, interrupted: 'interrupted by SIGINT' };
+    const grade = gradeScenario(record({ status: 'interrupted' }), interrupted, config);
+    const detected = grade.checks.find((check) => check.id === 'detected')!;
+    const recovered = grade.checks.find((check) => check.id === 'recovered')!;
+    expect(detected.passed).toBe(false);
+    expect(detected.message).toBe('not measured: interrupted by SIGINT before the symptoms appeared');
+    expect(recovered.message).toBe('not measured: interrupted by SIGINT before recovery');
+  });
+
   it('names the failed remediation step', () => {
     const outcomes = { ...healthy, remediation: { passed: false, failedStep: 'remediation.actions[1] shell', message: 'remediation.actions[1] shell failed: command exited with 3' } };
     const grade = gradeScenario(record({ detection }), outcomes, config);
