@@ -137,7 +137,9 @@ export const CHECKS: Record<CheckId, (record: ScenarioRecord, outcomes: PhaseOut
     const rotation = record.rotation;
     if (!rotation) return { title, phase: 'rotation', passed: false, message: 'no rotation ran' };
     const failed = rotation.verdict.startsWith(ROTATION_FAILED) || rotation.verdict.startsWith(NOT_JUDGED);
-    return { title, phase: 'rotation', passed: !failed, message: rotation.verdict };
+    if (failed) return { title, phase: 'rotation', passed: false, message: rotation.verdict };
+    const steps = formatCount(rotation.propagation.length, 'propagation step');
+    return { title, phase: 'rotation', passed: true, message: `${steps} recorded; the load measured: ${rotation.verdict}` };
   },
 
   'runbook-diagnosis': (_record, outcomes) => ({
