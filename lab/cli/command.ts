@@ -1,7 +1,8 @@
 /**
  * The shape every `lab` subcommand file shares: it registers itself on the
  * program and returns an exit code from its action (or throws a LabError).
- * Also the helpers commands share: JSON output and "not available yet".
+ * Also the helpers commands share: JSON output, the recorded command line and
+ * "not available yet".
  */
 import { styleText } from 'node:util';
 import type { Command } from 'commander';
@@ -34,6 +35,15 @@ export const JSON_OPTION_HELP =
  */
 export function printJson(context: CommandContext, value: unknown): void {
   context.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/**
+ * Returns the command line to record in run.json: `lab` and the arguments.
+ * `process.argv` starts with node and the script path, which under npx is a
+ * path in the npm cache (`~/.npm/_npx/<hash>/node_modules/.bin/lab`).
+ */
+export function recordedCommandLine(argv: readonly string[] = process.argv): string[] {
+  return ['lab', ...argv.slice(2)];
 }
 
 /** Colours `text` when the context allows colour. */

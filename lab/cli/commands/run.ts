@@ -10,7 +10,7 @@ import { BASECAMP_KINDS, type BasecampKind } from '../../basecamp/types.ts';
 import { EnvironmentError, InvalidInputError } from '../../core/errors.ts';
 import { findK6, LOAD_ENGINE_CHOICES, type LoadEngineChoice } from '../../load/index.ts';
 import { runScenarios } from '../../run/runner.ts';
-import { JSON_OPTION_HELP, type RegisterCommand } from '../command.ts';
+import { JSON_OPTION_HELP, type RegisterCommand, recordedCommandLine } from '../command.ts';
 
 interface RunOptions {
   basecamp: string;
@@ -58,7 +58,7 @@ export const register: RegisterCommand = (program, context) => {
         basecampKind: options.basecamp as BasecampKind,
         keep: Boolean(options.keep),
         json: Boolean(options.json),
-        argv: process.argv.slice(1),
+        argv: recordedCommandLine(),
         stdout: context.stdout,
         stderr: context.stderr,
         color: context.color,

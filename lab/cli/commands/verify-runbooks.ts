@@ -6,7 +6,7 @@ import path from 'node:path';
 import { BASECAMP_KINDS, type BasecampKind } from '../../basecamp/types.ts';
 import { InvalidInputError } from '../../core/errors.ts';
 import { verifyRunbooks } from '../../runbook/verify.ts';
-import type { RegisterCommand } from '../command.ts';
+import { type RegisterCommand, recordedCommandLine } from '../command.ts';
 
 interface VerifyOptions {
   basecamp: string;
@@ -50,7 +50,7 @@ export const register: RegisterCommand = (program, context) => {
         ...(options.junit ? { junit: options.junit } : {}),
         keep: Boolean(options.keep),
         json: Boolean(options.json),
-        argv: process.argv.slice(1),
+        argv: recordedCommandLine(),
         stdout: context.stdout,
         stderr: context.stderr,
         color: context.color,
