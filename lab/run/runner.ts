@@ -11,6 +11,7 @@ import type { Basecamp, BasecampKind } from '../basecamp/types.ts';
 import { openClients } from '../clients/index.ts';
 import { ExitCode, InvalidInputError } from '../core/errors.ts';
 import { formatCount } from '../core/plural.ts';
+import { type ToolName, toolVersions } from '../core/tools.ts';
 import { faultSpecs } from '../faults/index.ts';
 import { CHECK_IDS, runScore, unknownCheckIds } from '../grading/index.ts';
 import { probeSpecs } from '../probes/index.ts';
@@ -28,6 +29,12 @@ import { readRunRecord } from './run-folder.ts';
 import { runScenario } from './scenario-runner.ts';
 import { killDescendants } from './processes.ts';
 import { formatSummary } from './summary.ts';
+
+/**
+ * Tools a run may call, recorded with their versions in run.json: kubectl for
+ * the kind basecamp and runbook shell steps, k6 for loads.
+ */
+const RECORDED_TOOLS: readonly ToolName[] = ['kubectl', 'k6'];
 
 export interface RunScenariosOptions {
   root: string;
@@ -103,6 +110,9 @@ export async function runScenarios(options: RunScenariosOptions): Promise<RunSce
   // A basecamp that cannot start here fails before a run folder exists, with one error and its hint.
   if (!options.basecamp) await checkBasecampReady(options.basecampKind);
 
+  // One version command per tool, in parallel, each with the timeout of core/tools.ts.
+  const tools = await toolVersions(RECORDED_TOOLS);
+
   let kept: Basecamp | undefined;
   // Created outside the lifecycle, so the report's leak check gets every secret the run handled.
   const redactor = new Redactor();
@@ -119,6 +129,7 @@ export async function runScenarios(options: RunScenariosOptions): Promise<RunSce
       // An interrupted run still renders its report and prints its summary below, then exits 130.
       exitOnInterrupt: false,
       redactor,
+      tools,
     },
     async (run) => {
       const basecamp = await run.events.step({ step: `basecamp ${options.basecampKind}`, phase: 'setup' }, () =>
