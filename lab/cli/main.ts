@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { EXIT_CODE_TABLE, ExitCode, exitCodeOf, formatError } from '../core/errors.ts';
+import { EXIT_CODE_TABLE, ExitCode, exitCodeOf, formatError, LabError } from '../core/errors.ts';
 import type { CommandContext, RegisterCommand } from './command.ts';
 
 type CommandModule = () => Promise<{ register: RegisterCommand }>;
@@ -98,8 +98,17 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) return commanderExitCode(error);
     context.stderr.write(`${formatError(error)}\n`);
+    // With --json a script reading stdout gets a document for a failure too, not an empty string.
+    if (argv.includes('--json')) context.stdout.write(`${JSON.stringify({ error: errorDocument(error) }, null, 2)}\n`);
     return exitCodeOf(error);
   }
+}
+
+/** The error as `lab ... --json` prints it on stdout: message, hint and exit code. */
+function errorDocument(error: unknown): { message: string; hint?: string; exitCode: number } {
+  const message = error instanceof Error ? error.message : String(error);
+  const hint = error instanceof LabError ? error.hint : undefined;
+  return { message, ...(hint ? { hint } : {}), exitCode: exitCodeOf(error) };
 }
 
 /** Ends quietly when the reader of stdout goes away (`lab list | head`), as Unix tools do. */

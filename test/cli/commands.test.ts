@@ -240,6 +240,14 @@ describe('lab run flags', () => {
     expect(existsSync(reports) ? readdirSync(reports).sort() : []).toEqual(before);
   });
 
+  test('--json prints an error document on stdout', async () => {
+    const result = await runCli(['run', '--json', '--load-engine', 'fast', 'vault-sealed'], { cwd: folder });
+    expect(result.code).toBe(2);
+    expect(JSON.parse(result.stdout)).toEqual({
+      error: { message: 'invalid --load-engine "fast": must be one of auto, builtin, k6', exitCode: 2 },
+    });
+  });
+
   test('--load-engine k6 without k6 exits 3', async () => {
     // PATH holds only node's folder, so k6 is missing even where it is installed.
     const env = { PATH: path.dirname(process.execPath) };
