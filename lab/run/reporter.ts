@@ -235,7 +235,26 @@ function newPhaseStates(): Map<Phase, PhaseTask> {
   return phases;
 }
 
-/** Picks the reporter for the output: a task list on a terminal, plain lines elsewhere. */
+/**
+ * Narrowest terminal, in columns, that gets the live task list. On a
+ * pseudo-terminal that reports 0 columns (`script` without a size) the
+ * listr2 task list prints one character per line. The value 40 is this
+ * project's choice, not a listr2 limit.
+ */
+export const MIN_TASK_LIST_COLUMNS = 40;
+
+/**
+ * Decides between the live task list and plain lines: the task list only on
+ * an interactive terminal at least MIN_TASK_LIST_COLUMNS wide. An unknown
+ * width counts as too narrow.
+ */
+export function usesTaskList(interactive: boolean, columns: number | undefined): boolean {
+  return interactive && columns !== undefined && columns >= MIN_TASK_LIST_COLUMNS;
+}
+
+/** Picks the reporter for the output: a task list on a wide enough terminal, plain lines elsewhere. */
 export function createReporter(options: ReporterOptions & { interactive: boolean }): Reporter {
-  return options.interactive ? new TaskListReporter(options) : new PlainReporter(options);
+  // A tty.WriteStream has `columns`, but other streams (pipes, files, PassThrough) do not.
+  const { columns } = options.stream as { columns?: number };
+  return usesTaskList(options.interactive, columns) ? new TaskListReporter(options) : new PlainReporter(options);
 }
