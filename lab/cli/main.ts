@@ -56,7 +56,8 @@ export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
 
 /** Reads the `version` field of the project's package.json, which `lab --version` prints. */
 function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
+  const text = readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8');
+  const manifest = JSON.parse(text) as { version: string };
   return manifest.version;
 }
 

@@ -256,5 +256,7 @@ export function usesTaskList(interactive: boolean, columns: number | undefined):
 export function createReporter(options: ReporterOptions & { interactive: boolean }): Reporter {
   // A tty.WriteStream has `columns`, but other streams (pipes, files, PassThrough) do not.
   const { columns } = options.stream as { columns?: number };
-  return usesTaskList(options.interactive, columns) ? new TaskListReporter(options) : new PlainReporter(options);
+  return usesTaskList(options.interactive, columns)
+    ? new TaskListReporter(options)
+    : new PlainReporter(options);
 }

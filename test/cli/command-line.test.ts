@@ -5,12 +5,23 @@ describe('recordedCommandLine', () => {
   it.each([
     {
       start: 'npx cache',
-      argv: ['/usr/bin/node', '/root/.npm/_npx/abbd1234/node_modules/.bin/lab', 'run', 'vault-sealed'],
+      argv: [
+        '/usr/bin/node',
+        '/root/.npm/_npx/abbd1234/node_modules/.bin/lab',
+        'run',
+        'vault-sealed',
+      ],
       expected: ['lab', 'run', 'vault-sealed'],
     },
     {
       start: 'project bin',
-      argv: ['/usr/bin/node', '/work/basecamp-lab/bin/lab.js', 'verify-runbooks', '--basecamp', 'kind'],
+      argv: [
+        '/usr/bin/node',
+        '/work/basecamp-lab/bin/lab.js',
+        'verify-runbooks',
+        '--basecamp',
+        'kind',
+      ],
       expected: ['lab', 'verify-runbooks', '--basecamp', 'kind'],
     },
     { start: 'no arguments', argv: ['/usr/bin/node', 'lab'], expected: ['lab'] },

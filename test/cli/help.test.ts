@@ -60,7 +60,8 @@ describe('top-level help', () => {
   });
 
   test.each(['--version', '-V'])('%s prints the package version', async (flag) => {
-    const manifest = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
+    const text = readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8');
+    const manifest = JSON.parse(text) as { version: string };
     const result = await runCli([flag], { cwd });
 
     expect(result.code).toBe(0);

@@ -18,8 +18,15 @@ describe('audit-log probe', () => {
     // The secret is written before the audit device is enabled, so only the reads below are logged.
     await clients.vault.write('secret/data/basecamp/audit-probe', { data: { key: 'value' } });
     // The emulator writes the file audit device's lines to file_path, as Vault's file device does.
-    await clients.vault.write('sys/audit/file', { type: 'file', options: { file_path: path.join(folder, 'audit.log') } });
-    const probeContext: ProbeContext = { clients, state: newScenarioState(), redactor: new Redactor() };
+    await clients.vault.write('sys/audit/file', {
+      type: 'file',
+      options: { file_path: path.join(folder, 'audit.log') },
+    });
+    const probeContext: ProbeContext = {
+      clients,
+      state: newScenarioState(),
+      redactor: new Redactor(),
+    };
     probeContext.state.scenarioStartedAt = new Date(Date.now() - 1000);
     const secretPath = 'secret/data/basecamp/audit-probe';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { actions } from '../../lab/run/actions.ts';
 import type { ActionContext } from '../../lab/run/action.ts';
+import { actions } from '../../lab/run/actions.ts';
 
 /** Builds a context for revert-fault, which reads only revertFault: the number of undo steps it ran. */
 function contextRunning(undoSteps: number): ActionContext {

@@ -46,13 +46,18 @@ async function recordedTools(): Promise<RunRecord['environment']['tools']> {
     interactive: false,
     handleSignals: false,
   });
-  const record = JSON.parse(readFileSync(path.join(result.runDir!, 'run.json'), 'utf8')) as RunRecord;
+  const record = JSON.parse(
+    readFileSync(path.join(result.runDir!, 'run.json'), 'utf8'),
+  ) as RunRecord;
   return record.environment.tools;
 }
 
 describe('run.json environment.tools', () => {
   it('records kubectl and k6 versions', async () => {
-    for (const [name, script] of [['kubectl', FAKE_KUBECTL], ['k6', FAKE_K6]] as const) {
+    for (const [name, script] of [
+      ['kubectl', FAKE_KUBECTL],
+      ['k6', FAKE_K6],
+    ] as const) {
       writeFileSync(path.join(binDir, name), script);
       chmodSync(path.join(binDir, name), 0o755);
     }
