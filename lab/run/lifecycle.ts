@@ -107,11 +107,17 @@ export async function withRunLifecycle(
 
   let status: RunStatus;
   let error: unknown;
+  const running = body(context);
   try {
-    status = await Promise.race([body(context), interrupts.whenInterrupted()]);
+    status = await Promise.race([running, interrupts.whenInterrupted()]);
   } catch (caught) {
     error = caught;
     status = caught instanceof InterruptedError || interrupts.received ? 'interrupted' : 'errored';
+  }
+  if (interrupts.received) {
+    // The body sees the aborted signal; give it a moment to record, grade and
+    // tear down its scenario, so the record says what was interrupted and what was reverted.
+    await Promise.race([running.catch(() => undefined), delay(BODY_SETTLE_MS)]);
   }
 
   if (status === 'interrupted') {
@@ -232,6 +238,13 @@ async function closeRun(
   };
   if (error !== undefined) outcome.error = error;
   return outcome;
+}
+
+/** Longest wait, after a signal, for the run's body to finish its scenario before the run's own cleanups start. */
+const BODY_SETTLE_MS = 15_000;
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 /** Handles a second signal: kills every child group and descendant now, writes the record as interrupted and exits 130. */

@@ -25,7 +25,7 @@ faults['test-flag'] = {
   type: 'test-flag',
   description: 'sets a flag in memory (and creates `file` when given)',
   variants: [],
-  schema: z.strictObject({ file: z.string().optional() }),
+  schema: z.strictObject({ file: z.string().optional(), holdMs: z.number().int().min(0).optional() }),
   symptoms: { '*': ['flag is true'] },
   async inject(context, _variant, params) {
     world.flag = true;
@@ -35,6 +35,8 @@ faults['test-flag'] = {
       world.undos++;
       if (typeof params.file === 'string' && existsSync(params.file)) rmSync(params.file);
     });
+    // A step that does not watch the abort signal, like a fault waiting for a rollout.
+    if (typeof params.holdMs === 'number') await new Promise((resolve) => setTimeout(resolve, params.holdMs as number));
     return { targets: { flag: 'world.flag' } };
   },
 };

@@ -108,7 +108,39 @@ describe('runScenarios', () => {
   });
 });
 
+/** Starts the interrupted-run fixture on `root` and sends SIGINT once `marker` exists; resolves with the exit code and output. */
+async function interruptWhenInjected(root: string, basecamp: { endpoints: unknown }, marker: string): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'fixtures', 'interrupted-run.ts'), marker, root], {
+    env: { ...process.env, LAB_TEST_BASECAMP: JSON.stringify(basecamp.endpoints) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 30_000;
+  while (!existsSync(marker) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  expect(existsSync(marker), `the fault was never injected; output:\n${output}`).toBe(true);
+  child.kill('SIGINT');
+  return { code: await exited, output };
+}
+
 describe('lab run interrupted by SIGINT', () => {
+  it('records and grades a scenario whose fault step ignores the signal', async () => {
+    const marker = path.join(os.tmpdir(), `lab-interrupt-hold-${process.pid}-${Date.now()}`);
+    const { root, basecamp } = flagProject([{ ...flagScenario(), fault: { type: 'test-flag', file: marker, holdMs: 2000 } }]);
+    const { code, output } = await interruptWhenInjected(root, basecamp!, marker);
+
+    expect(code, output).toBe(130);
+    expect(existsSync(marker)).toBe(false);
+    const record = JSON.parse(readFileSync(path.join(root, 'reports', 'latest', 'run.json'), 'utf8')) as RunRecord;
+    const scenario = record.scenarios[0]!;
+    expect(scenario.status).toBe('interrupted');
+    expect(scenario.error).toBe('interrupted by SIGINT');
+    expect(scenario.checks.find((check) => check.id === 'detected')?.message).toBe('not measured: interrupted by SIGINT before the symptoms appeared');
+    expect(scenario.checks.find((check) => check.id === 'reverted')?.passed).toBe(true);
+  }, 60_000);
+
   it('reverts the fault and exits 130', async () => {
     const waiting = flagScenario({ symptoms: { within: '60s', interval: '100ms', probes: [{ probe: 'test-flag', value: false }] } });
     const marker = path.join(os.tmpdir(), `lab-interrupt-${process.pid}-${Date.now()}`);
