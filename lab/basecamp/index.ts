@@ -10,7 +10,9 @@
  * - `kubeconfig`: uses an existing cluster by context and touches only
  *   objects labelled `app.kubernetes.io/part-of=basecamp-lab`.
  */
-import { resolve } from 'node:path';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { InvalidInputError } from '../core/errors.ts';
 import { acquireEmbedded } from './embedded/index.ts';
 import { acquireKind, checkKindReady } from './kind.ts';
@@ -43,7 +45,8 @@ export async function acquireBasecamp(options: AcquireBasecampOptions): Promise<
     case 'kind':
       return acquireKind({ root: options.root, stateDir, ...(options.log ? { log: options.log } : {}) });
     case 'kubeconfig':
-      return acquireKubeconfig({ stateDir, ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}), ...(options.context ? { context: options.context } : {}) });
+      // Its token and password files go to a private temporary folder, never into the embedded basecamp's state folder.
+      return acquireKubeconfig({ stateDir: await mkdtemp(join(tmpdir(), 'lab-kubeconfig-')), ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}), ...(options.context ? { context: options.context } : {}) });
     default:
       throw new InvalidInputError(`basecamp kind must be one of ${BASECAMP_KINDS.join(', ')}, received ${JSON.stringify(options.kind)}`);
   }

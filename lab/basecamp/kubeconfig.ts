@@ -7,7 +7,7 @@
  * `app.kubernetes.io/part-of=basecamp-lab`.
  */
 import { createReadStream } from 'node:fs';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -48,7 +48,9 @@ export async function acquireKubeconfig(options: { stateDir: string; kubeconfig?
     serviceUrl: env.LAB_SERVICE_URL as string,
     stateDir: options.stateDir,
   };
-  return { kind: 'kubeconfig', endpoints, owned: false, env: () => basecampEnvironment(endpoints), stop: async () => undefined };
+  // The cluster is not this process's to stop; stop() removes only the files written here.
+  const stop = () => rm(options.stateDir, { recursive: true, force: true });
+  return { kind: 'kubeconfig', endpoints, owned: false, env: () => basecampEnvironment(endpoints), stop };
 }
 
 async function writeSecret(file: string, value: string): Promise<void> {

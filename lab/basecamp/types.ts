@@ -44,7 +44,7 @@ export interface Basecamp {
   readonly endpoints: BasecampEndpoints;
   /** Environment variables for shells: KUBECONFIG, VAULT_ADDR, VAULT_CACERT, VAULT_TOKEN, PG*. */
   env(): Promise<Record<string, string>>;
-  /** Stops what this process started; a no-op for a basecamp it only attached to. */
+  /** Stops what this process started; for a basecamp it only attached to, removes only the files it wrote. */
   stop(): Promise<void>;
   /** False when this process only attached to a basecamp another one runs (`lab up`, an existing cluster). */
   readonly owned?: boolean;

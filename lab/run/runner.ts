@@ -139,6 +139,7 @@ export async function runScenarios(options: RunScenariosOptions): Promise<RunSce
       const owned = !options.basecamp && basecamp.owned !== false;
       if (owned && !options.keep) run.cleanup.push('stop the basecamp', () => basecamp.stop());
       if (owned && options.keep) kept = basecamp;
+      if (!options.basecamp && !owned) run.cleanup.push('detach from the basecamp, which keeps running', () => basecamp.stop());
       const clients = await openClients(basecamp.endpoints);
       run.cleanup.push('close the API clients', () => clients.close());
       await run.store.update((record) => {

@@ -1,7 +1,8 @@
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { acquireBasecamp } from '../../lab/basecamp/index.ts';
 import { acquireKubeconfig } from '../../lab/basecamp/kubeconfig.ts';
 
@@ -91,6 +92,22 @@ describe('kubeconfig basecamp', () => {
 });
 
 describe('acquireBasecamp', () => {
+  it('keeps kubeconfig secrets out of the embedded state folder and removes them on stop', async () => {
+    for (const [name, value] of Object.entries(ENV)) vi.stubEnv(name, value);
+    try {
+      const basecamp = await acquireBasecamp({ kind: 'kubeconfig', root: folder, kubeconfig });
+      const tokenFile = basecamp.endpoints.vault.tokenFile;
+      expect(tokenFile.startsWith(join(folder, '.lab'))).toBe(false);
+      expect(existsSync(join(folder, '.lab'))).toBe(false);
+      expect((await stat(tokenFile)).mode & 0o777).toBe(0o600);
+      await basecamp.stop();
+      expect(existsSync(tokenFile)).toBe(false);
+      expect(existsSync(basecamp.endpoints.postgres.passwordFile)).toBe(false);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
   it('rejects an unknown kind', async () => {
     await expect(acquireBasecamp({ kind: 'docker' as never, root: folder })).rejects.toThrow(/basecamp kind must be one of embedded, kind, kubeconfig, received "docker"/);
   });
