@@ -54,7 +54,8 @@ export async function startScenarioLoad(
     block.after === undefined ? undefined : `${block.after} after`,
     length,
   ].filter(Boolean);
-  const load: LoadRun = await timeline.step('steady-state', `start load ${block.rate}/s (${bounds.join(', ')})`, () =>
+  const phase = loaded.scenario.rotation ? 'rotation' : 'steady-state';
+  const load: LoadRun = await timeline.step(phase, `start load ${block.rate}/s (${bounds.join(', ')})`, () =>
     runLoad(profile, { engine: deps.loadEngine ?? block.engine, signal }),
   );
   const first = loaded.scenario.rotation ? 'before-rotation' : 'before-fault';
