@@ -115,7 +115,7 @@ export async function withRunLifecycle(
     status = caught instanceof InterruptedError || interrupts.received ? 'interrupted' : 'errored';
   }
   if (interrupts.received) {
-    // The body sees the aborted signal; give it a moment to record, grade and
+    // The body gets the aborted signal too; give it a moment to record, grade and
     // tear down its scenario, so the record says what was interrupted and what was reverted.
     await Promise.race([running.catch(() => undefined), delay(BODY_SETTLE_MS)]);
   }
@@ -240,7 +240,7 @@ async function closeRun(
   return outcome;
 }
 
-/** Longest wait, after a signal, for the run's body to finish its scenario before the run's own cleanups start. */
+/** Maximum wait, after a signal, for the run's body to finish its scenario before the run's own cleanups start. */
 const BODY_SETTLE_MS = 15_000;
 
 function delay(ms: number): Promise<void> {
