@@ -15,11 +15,10 @@ import {
   externalSecretRef,
   forceSync,
   readCredential,
-  readSecretCredential,
   runAsSuperuser,
   sampleService,
 } from './platform-steps.ts';
-import { awaitSecret, awaitService, checkOldRejected } from './propagation.ts';
+import { awaitSecret, awaitService, checkOldRejected, secretContains } from './propagation.ts';
 import {
   type CleanupRegistrar,
   type CommonParams,
@@ -117,10 +116,10 @@ function liveRole(externalSecret: ExternalSecret, params: Params): string {
 }
 
 /**
- * Registers the undo of the switch: the ExternalSecret goes back to the role
- * it read before the scenario, and the undo waits until the Secret holds
- * that role's credential and the service answers as its user, so the next
- * scenario starts from the platform as it was.
+ * Registers the undo of the switch, which points the ExternalSecret back at
+ * the role it read before the scenario. The undo waits until the Secret
+ * contains that role's credential and the service responds as its user, so
+ * the next scenario starts from the platform as it was.
  */
 async function restoreLiveRoleLater(
   context: RotationContext,
@@ -145,14 +144,8 @@ async function restoreLiveRoleLater(
       // The undo runs after an interrupt too, so it waits without the scenario's signal.
       const options = { timeoutMs: parseDuration(params.timeout), intervalMs: 200 };
       await waitFor(
-        `Secret ${params.namespace}/${params.secret} to hold static role ${original} again`,
-        async () => {
-          const current = await readSecretCredential(clients, redactor, params.secret, params.namespace);
-          return current?.username === credential.username &&
-            current.password === credential.password
-            ? true
-            : undefined;
-        },
+        `Secret ${params.namespace}/${params.secret} to contain static role ${original} again`,
+        () => secretContains(context, params, credential),
         options,
       );
       await waitFor(

@@ -21,6 +21,23 @@ import type { CommonParams } from './strategy.ts';
 /** A test that a service response was served with the new credential. */
 export type ServedWith = (sample: ServiceSample) => boolean;
 
+/** Returns true when the Secret contains `credential`, else undefined, as `waitFor` expects. */
+export async function secretContains(
+  context: RotationContext,
+  params: CommonParams,
+  credential: Credential,
+): Promise<true | undefined> {
+  const current = await readSecretCredential(
+    context.clients,
+    context.redactor,
+    params.secret,
+    params.namespace,
+  );
+  return current?.username === credential.username && current.password === credential.password
+    ? true
+    : undefined;
+}
+
 /** Forces an ESO sync and waits until the Secret contains `fresh`. */
 export async function awaitSecret(
   context: RotationContext,
@@ -31,17 +48,7 @@ export async function awaitSecret(
   await forceSync(context.clients, externalSecretRef(params.externalSecret, params.namespace));
   await waitFor(
     `Secret ${params.namespace}/${params.secret} to hold the new credential`,
-    async () => {
-      const current = await readSecretCredential(
-        context.clients,
-        context.redactor,
-        params.secret,
-        params.namespace,
-      );
-      return current?.username === fresh.username && current.password === fresh.password
-        ? true
-        : undefined;
-    },
+    () => secretContains(context, params, fresh),
     { timeoutMs: parseDuration(params.timeout), signal: context.signal },
   );
   timeline.record(

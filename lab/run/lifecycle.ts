@@ -7,6 +7,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { BasecampKind } from '../basecamp/types.ts';
 import { ExitCode, exitCodeOf, InterruptedError } from '../core/errors.ts';
 import { EventBus, type EventSink } from '../core/events.ts';
@@ -115,9 +116,9 @@ export async function withRunLifecycle(
     status = caught instanceof InterruptedError || interrupts.received ? 'interrupted' : 'errored';
   }
   if (interrupts.received) {
-    // The body gets the aborted signal too; give it a moment to record, grade and
-    // tear down its scenario, so the record says what was interrupted and what was reverted.
-    await Promise.race([running.catch(() => undefined), delay(BODY_SETTLE_MS)]);
+    // The body gets the aborted signal too. Give it a moment to record, grade and tear down
+    // its scenario, so the record shows what was interrupted and what was reverted.
+    await Promise.race([running.catch(() => undefined), sleep(BODY_SETTLE_MS, undefined, { ref: false })]);
   }
 
   if (status === 'interrupted') {
@@ -242,10 +243,6 @@ async function closeRun(
 
 /** Maximum wait, after a signal, for the run's body to finish its scenario before the run's own cleanups start. */
 const BODY_SETTLE_MS = 15_000;
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
 
 /** Handles a second signal: kills every child group and descendant now, writes the record as interrupted and exits 130. */
 function forceExit(run: OpenRun): void {

@@ -4,7 +4,6 @@
  * runs each scenario inside the run lifecycle, grades the run and renders
  * its report. Returns the exit code: 0 only when every required check passed.
  */
-import type { LoadEngineChoice } from '../load/index.ts';
 import path from 'node:path';
 import { acquireBasecamp, checkBasecampReady } from '../basecamp/index.ts';
 import type { Basecamp, BasecampKind } from '../basecamp/types.ts';
@@ -14,6 +13,7 @@ import { formatCount } from '../core/plural.ts';
 import { type ToolName, toolVersions } from '../core/tools.ts';
 import { faultSpecs } from '../faults/index.ts';
 import { CHECK_IDS, runScore, unknownCheckIds } from '../grading/index.ts';
+import type { LoadEngineChoice } from '../load/index.ts';
 import { probeSpecs } from '../probes/index.ts';
 import { Redactor } from '../core/redact.ts';
 import { renderRunReport } from '../report/index.ts';
@@ -23,11 +23,11 @@ import { formatProblem } from '../scenario/problem.ts';
 import type { ScenarioRegistry } from '../scenario/registry.ts';
 import { actionSpecs } from './actions.ts';
 import { withRunLifecycle } from './lifecycle.ts';
+import { killDescendants } from './processes.ts';
 import type { RunRecord, RunStatus } from './record.ts';
 import type { RunbookUnderTest } from './runbook-stage.ts';
 import { readRunRecord } from './run-folder.ts';
 import { runScenario } from './scenario-runner.ts';
-import { killDescendants } from './processes.ts';
 import { formatSummary } from './summary.ts';
 
 /**

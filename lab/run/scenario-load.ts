@@ -8,19 +8,19 @@ import { setTimeout as sleepTimer } from 'node:timers/promises';
 import { parseDuration } from '../core/duration.ts';
 import { type LoadRun, resolveLoadProfile, runLoad } from '../load/index.ts';
 import type { LoadedScenario } from '../scenario/loader.ts';
-import type { LoadSummary, Phase } from './record.ts';
+import type { LoadSummary } from './record.ts';
 import type { ScenarioDeps } from './scenario-runner.ts';
 import type { ScenarioTimeline } from './timeline.ts';
 
 export interface ScenarioLoad {
   mark(window: string): void;
   /** Waits `load.before` with the load running, so the window before the fault or rotation has samples. */
-  warmUp(signal: AbortSignal): Promise<void>;
+  warmUp(): Promise<void>;
   /**
    * Lets the load go on for `load.after` once the last phase has ended, then
    * stops it. Without `after` the load runs its whole duration.
    */
-  windDown(signal: AbortSignal, phase: Phase): Promise<void>;
+  windDown(): Promise<void>;
   /**
    * Returns the summary once the load has run its scenario duration and every
    * request has settled; stops it at once when the scenario was aborted.
@@ -54,11 +54,11 @@ export async function startScenarioLoad(
     block.after === undefined ? undefined : `${block.after} after`,
     length,
   ].filter(Boolean);
-  const phase = loaded.scenario.rotation ? 'rotation' : 'steady-state';
-  const load: LoadRun = await timeline.step(phase, `start load ${block.rate}/s (${bounds.join(', ')})`, () =>
+  const rotation = Boolean(loaded.scenario.rotation);
+  const load: LoadRun = await timeline.step(rotation ? 'rotation' : 'steady-state', `start load ${block.rate}/s (${bounds.join(', ')})`, () =>
     runLoad(profile, { engine: deps.loadEngine ?? block.engine, signal }),
   );
-  const first = loaded.scenario.rotation ? 'before-rotation' : 'before-fault';
+  const first = rotation ? 'before-rotation' : 'before-fault';
   load.mark(first);
   const marked = new Set<string>([first]);
   return {
@@ -67,16 +67,16 @@ export async function startScenarioLoad(
       marked.add(window);
       load.mark(window);
     },
-    async warmUp(waitSignal) {
-      await sleep(parseDuration(block.before), waitSignal);
+    async warmUp() {
+      await sleep(parseDuration(block.before), signal);
     },
-    async windDown(waitSignal, phase) {
+    async windDown() {
       if (block.after === undefined) return;
       const remainingMs = profile.durationMs - load.elapsedMs();
       const afterMs = parseDuration(block.after);
       if (remainingMs <= afterMs) return;
-      await timeline.step(phase, `keep the load for ${block.after}, then stop it`, async () => {
-        await sleep(afterMs, waitSignal);
+      await timeline.step(rotation ? 'rotation' : 'recovery', `keep the load for ${block.after}, then stop it`, async () => {
+        await sleep(afterMs, signal);
         load.stop();
       });
     },

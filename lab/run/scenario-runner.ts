@@ -132,7 +132,7 @@ async function runPhases(run: Run): Promise<void> {
   // A rotation starts the load itself, once its strategy has prepared the platform.
   if (scenario.load && !scenario.rotation) {
     run.load = await startScenarioLoad(run.loaded, run.deps, run.timeline, run.signal);
-    await run.load.warmUp(run.signal);
+    await run.load.warmUp();
   }
   const runbook = run.deps.runbook;
   if (scenario.fault) {
@@ -142,7 +142,7 @@ async function runPhases(run: Run): Promise<void> {
   }
   if (scenario.remediation || (runbook && scenario.fault)) await remediate(run);
   if (scenario.rotation) await rotate(run);
-  await run.load?.windDown(run.signal, scenario.rotation ? 'rotation' : 'recovery');
+  await run.load?.windDown();
   // A runbook for a scenario without a fault (a rotation) is followed after the rotation.
   if (runbook && !scenario.fault) {
     run.outcomes.runbookDiagnosis = await runbookStage(run, runbook, 'diagnose', 'rotation');
@@ -238,7 +238,7 @@ async function rotate(run: Run): Promise<void> {
     if (!run.loaded.scenario.load) return;
     run.load ??= await startScenarioLoad(run.loaded, run.deps, run.timeline, run.signal);
     context.load = run.load;
-    await run.load.warmUp(run.signal);
+    await run.load.warmUp();
   };
   run.record.rotation = await run.timeline.step('rotation', `rotate with ${strategy}`, () =>
     runRotation(strategy, params, context, {
