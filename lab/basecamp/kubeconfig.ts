@@ -17,7 +17,7 @@ import type { Basecamp, BasecampEndpoints } from './types.ts';
 
 const REQUIRED_VARIABLES = ['VAULT_ADDR', 'VAULT_TOKEN', 'PGHOST', 'PGUSER', 'LAB_SERVICE_URL'] as const;
 
-// pgpass ships no type declarations; this is the part of its helper used here.
+// pgpass ships no type declarations, so this types the part of its helper used here.
 const pgpass = createRequire(import.meta.url)('pgpass/lib/helper.js') as {
   getPassword(
     connection: { host: string; port: number; database: string; user: string },
@@ -48,7 +48,7 @@ export async function acquireKubeconfig(options: { stateDir: string; kubeconfig?
     serviceUrl: env.LAB_SERVICE_URL as string,
     stateDir: options.stateDir,
   };
-  // The cluster is not this process's to stop; stop() removes only the files written here.
+  // The cluster is not this process's to stop, so stop() removes only the files written here.
   const stop = () => rm(options.stateDir, { recursive: true, force: true });
   return { kind: 'kubeconfig', endpoints, owned: false, env: () => basecampEnvironment(endpoints), stop };
 }
@@ -78,8 +78,9 @@ async function contextKubeconfig(stateDir: string, source: string, context: stri
 }
 
 /**
- * Throws EnvironmentError naming the variables the kubeconfig basecamp
- * lacks; returns the PostgreSQL password, from PGPASSWORD or PGPASSFILE.
+ * Checks the environment the kubeconfig basecamp needs and returns the
+ * PostgreSQL password, from PGPASSWORD or PGPASSFILE. Throws
+ * EnvironmentError naming what is missing.
  */
 export async function checkKubeconfigReady(env: NodeJS.ProcessEnv = process.env): Promise<string> {
   const missing = REQUIRED_VARIABLES.filter((name) => !env[name]);

@@ -105,7 +105,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** The error as `lab ... --json` prints it on stdout: message, hint and exit code. */
+/** Builds the document `lab ... --json` prints on stdout for an error: message, hint and exit code. */
 function errorDocument(error: unknown): { message: string; hint?: string; exitCode: number } {
   const message = error instanceof Error ? error.message : String(error);
   const hint = error instanceof LabError ? error.hint : undefined;

@@ -48,7 +48,7 @@ export interface PhaseOutcomes {
   runbookDiagnosis?: { passed: boolean; message: string; failedStep?: string };
   runbookVerification?: { passed: boolean; message: string; failedStep?: string };
   cleanups: Array<{ name: string; ok: boolean; error?: string }>;
-  /** Why the scenario stopped early (`interrupted by SIGINT`), so unfinished phases read as not measured. */
+  /** Reason the scenario stopped early, such as `interrupted by SIGINT`. Unfinished phases then read as not measured. */
   interrupted?: string;
 }
 

@@ -92,7 +92,7 @@ describe('kubeconfig basecamp', () => {
 });
 
 describe('acquireBasecamp', () => {
-  it('keeps kubeconfig secrets out of the embedded state folder and removes them on stop', async () => {
+  it('keeps secrets out of .lab', async () => {
     for (const [name, value] of Object.entries(ENV)) vi.stubEnv(name, value);
     try {
       const basecamp = await acquireBasecamp({ kind: 'kubeconfig', root: folder, kubeconfig });

@@ -222,7 +222,7 @@ describe('lab run flags', () => {
     expect(result.stderr).toBe('error: invalid --load-engine "fast": must be one of auto, builtin, k6\n');
   });
 
-  test('--basecamp kind without its tools exits 3 before any run', async () => {
+  test('kind without tools exits 3', async () => {
     const reports = path.join(PROJECT_ROOT, 'reports');
     const before = existsSync(reports) ? readdirSync(reports).sort() : [];
     // PATH holds only node and sh, so docker, kind, kubectl and helm are all missing.

@@ -108,7 +108,7 @@ describe('runScenarios', () => {
   });
 });
 
-/** Starts the interrupted-run fixture on `root` and sends SIGINT once `marker` exists; resolves with the exit code and output. */
+/** Starts the interrupted-run fixture on `root` and sends SIGINT once `marker` exists. Resolves with the exit code and output. */
 async function interruptWhenInjected(root: string, basecamp: { endpoints: unknown }, marker: string): Promise<{ code: number | null; output: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'fixtures', 'interrupted-run.ts'), marker, root], {
     env: { ...process.env, LAB_TEST_BASECAMP: JSON.stringify(basecamp.endpoints) },
@@ -126,7 +126,7 @@ async function interruptWhenInjected(root: string, basecamp: { endpoints: unknow
 }
 
 describe('lab run interrupted by SIGINT', () => {
-  it('records and grades a scenario whose fault step ignores the signal', async () => {
+  it('grades a step ignoring SIGINT', async () => {
     const marker = path.join(os.tmpdir(), `lab-interrupt-hold-${process.pid}-${Date.now()}`);
     const { root, basecamp } = flagProject([{ ...flagScenario(), fault: { type: 'test-flag', file: marker, holdMs: 2000 } }]);
     const { code, output } = await interruptWhenInjected(root, basecamp!, marker);
