@@ -5,8 +5,8 @@
  * folder is handed to that user before initdb runs.
  */
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { chmod, chown, cp, mkdir, mkdtemp, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmod, chown, cp, lstat, mkdir, mkdtemp, readFile, realpath, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -60,12 +60,13 @@ const execFileAsync = promisify(execFile);
 
 /** Starts PostgreSQL on `dataDir`, running initdb first when the folder contains no cluster. */
 export async function startPostgres(options: StartPostgresOptions): Promise<RunningPostgres> {
-  const dataDir = resolve(options.dataDir);
+  const requestedDataDir = resolve(options.dataDir);
   const host = options.host ?? '127.0.0.1';
   const database = options.database ?? 'postgres';
   validateOptions(options, host);
 
   const owner = await systemOwner();
+  const dataDir = await reachableDataDir(requestedDataDir, owner);
   await prepareDataDir(dataDir, owner);
   const passwordFile = join(dataDir, PASSWORD_FILE);
   const initialised = await exists(join(dataDir, 'PG_VERSION'));
@@ -216,6 +217,24 @@ async function prepareDataDir(dataDir: string, owner: SystemUser | undefined): P
       },
     );
   }
+}
+
+/**
+ * Returns the folder PostgreSQL keeps its data in. When the postgres user
+ * may not pass through the folders above `dataDir` (a checkout under a 0700
+ * folder), a new cluster goes to a folder under the temporary folder instead,
+ * and `dataDir` becomes a symbolic link to it, which `lab down` follows.
+ */
+async function reachableDataDir(dataDir: string, owner: SystemUser | undefined): Promise<string> {
+  if (owner === undefined || owner.uid < 0) return dataDir;
+  const link = await lstat(dataDir).catch(() => undefined);
+  if (link?.isSymbolicLink()) return realpath(dataDir);
+  if (link || !(await blockingFolder(dataDir, owner))) return dataDir;
+  const hash = createHash('sha256').update(dataDir).digest('hex').slice(0, 16);
+  const relocated = join(tmpdir(), `basecamp-lab-pgdata-${hash}`);
+  await mkdir(dirname(dataDir), { recursive: true });
+  await symlink(relocated, dataDir, 'dir');
+  return relocated;
 }
 
 /** Returns the first folder above `target` that `owner` may not pass through (no execute bit for it), if any. */

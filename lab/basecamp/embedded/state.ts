@@ -4,7 +4,7 @@
  * supervisor crashed: the supervisor's pid file, each pod process's pid
  * file, and PostgreSQL's own `postmaster.pid`.
  */
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { lstat, readdir, readFile, readlink, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BasecampEndpoints } from '../types.ts';
 
@@ -160,6 +160,9 @@ export async function removeState(stateDir: string, keepData: boolean): Promise<
   if (!exists) return;
   if (!keepData) {
     await assertLabState(stateDir);
+    // A data folder moved under the temporary folder (see embedded/postgres.ts) goes with its link.
+    const data = await lstat(paths.postgresData).catch(() => undefined);
+    if (data?.isSymbolicLink()) await rm(await readlink(paths.postgresData), { recursive: true, force: true });
     await rm(stateDir, { recursive: true, force: true });
     return;
   }
