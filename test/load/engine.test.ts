@@ -120,7 +120,7 @@ describe('built-in load engine', () => {
     const run = await runBuiltinLoad(
       profile(server.url, {
         rate: 100,
-        duration: '900ms',
+        duration: '1200ms',
         thresholds: {
           http_req_failed: ['rate<0.01'],
           'http_req_duration{window:after}': ['p(99)<250'],
@@ -129,14 +129,14 @@ describe('built-in load engine', () => {
     );
     run.mark('before');
     await sleep(300);
-    // Each switch waits 20 ms after the mark or before it so that no request in
-    // flight at the switch is counted in the wrong window.
+    // Each switch waits 150 ms after the mark or before it, so that no request in
+    // flight at the switch is counted in the wrong window even on a busy machine.
     run.mark('during');
-    await sleep(20);
+    await sleep(150);
     server.setMode({ kind: 'status', status: 500 });
     await sleep(280);
     server.setMode({ kind: 'ok' });
-    await sleep(20);
+    await sleep(150);
     run.mark('after');
     const summary = await run.done();
 

@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readFile, readlink, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -76,9 +76,27 @@ describe('startPostgres', () => {
     );
   });
 
-  it('rejects an unreachable data folder', async () => {
+  it('moves a new cluster out of a closed folder', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'lab-pg-closed-'));
+    const dataDir = join(folder, 'data');
+    try {
+      const running = await startPostgres({ dataDir });
+      try {
+        expect((await lstat(dataDir)).isSymbolicLink()).toBe(true);
+        expect(running.passwordFile.startsWith(join(tmpdir(), 'basecamp-lab-pgdata-'))).toBe(true);
+      } finally {
+        await running.stop();
+      }
+    } finally {
+      await rm(await readlink(dataDir).catch(() => ''), { recursive: true, force: true });
+      await rm(folder, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('rejects an existing cluster in a closed folder', async () => {
     const folder = await mkdtemp(join(tmpdir(), 'lab-pg-closed-'));
     try {
+      await mkdir(join(folder, 'data'));
       await expect(startPostgres({ dataDir: join(folder, 'data') })).rejects.toThrow(
         /not reachable by the postgres user/,
       );
